@@ -1,0 +1,218 @@
+//! Components: the container images relman tracks.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use regex::Regex;
+use uuid::Uuid;
+
+use crate::channel::{Channel, ChannelRules};
+use crate::error::ValidationError;
+
+/// A component's name: a slug `[a-z0-9][a-z0-9-]{0,62}`, unique, usable in paths in place of its id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ComponentName(String);
+
+impl ComponentName {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for ComponentName {
+    type Err = ValidationError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bytes = s.as_bytes();
+        let ok = (1..=63).contains(&bytes.len())
+            && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ValidationError::field(
+                "name",
+                "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit",
+            ))
+        }
+    }
+}
+
+impl fmt::Display for ComponentName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a component's tags are ordered. Only semantic versioning exists today; the field is kept
+/// so that other strategies can arrive without changing the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersioningStrategy {
+    /// Tags are semantic versions, optionally with a leading `v`.
+    Semver,
+}
+
+impl VersioningStrategy {
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Semver => "semver",
+        }
+    }
+}
+
+impl FromStr for VersioningStrategy {
+    type Err = ValidationError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "semver" => Ok(Self::Semver),
+            other => Err(ValidationError::field(
+                "versioningStrategy",
+                format!("unknown versioning strategy '{other}' (supported: semver)"),
+            )),
+        }
+    }
+}
+
+/// A regular expression a tag must match to be tracked.
+#[derive(Debug, Clone)]
+pub struct TagPattern(Regex);
+
+impl TagPattern {
+    /// Compiles a pattern; matched anywhere in the tag unless anchored.
+    pub fn new(pattern: &str) -> Result<Self, ValidationError> {
+        Regex::new(pattern).map(Self).map_err(|e| {
+            ValidationError::field("tagPattern", format!("not a valid regular expression: {e}"))
+        })
+    }
+
+    /// Whether a tag is tracked.
+    pub fn matches(&self, tag: &str) -> bool {
+        self.0.is_match(tag)
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for TagPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+/// A container image that relman tracks versions of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Component {
+    /// Identity (UUID v7).
+    pub id: Uuid,
+    /// Unique slug.
+    pub name: ComponentName,
+    /// Human-readable name.
+    pub display_name: String,
+    /// Repository path inside the registry, e.g. `myorg/api`.
+    pub image_repository: String,
+    /// The registry integration that serves the repository, if any.
+    pub registry_integration_id: Option<Uuid>,
+    /// How tags are ordered.
+    pub versioning_strategy: VersioningStrategy,
+    /// The channel used when a release member names no version, digest or channel.
+    pub default_channel: Channel,
+    /// Tags not matching this are ignored.
+    pub tag_pattern: Option<TagPattern>,
+    /// Ordered overrides of the default channel classification.
+    pub channel_rules: ChannelRules,
+    /// When the component was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Checks an image repository path as the OCI distribution spec defines repository names:
+/// lowercase path components separated by `/`, each `[a-z0-9]+([._-][a-z0-9]+)*`.
+pub fn validate_image_repository(repo: &str) -> Result<(), ValidationError> {
+    let component_ok = |c: &str| {
+        !c.is_empty()
+            && c.split(['.', '_', '-']).all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+    };
+    if repo.len() <= 255 && repo.split('/').all(component_ok) {
+        Ok(())
+    } else {
+        Err(ValidationError::field(
+            "imageRepository",
+            "must be an OCI repository path such as 'myorg/api' (lowercase, '/'-separated)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_names_table() {
+        let long_ok = "a".repeat(63);
+        let too_long = "a".repeat(64);
+        let cases = [
+            ("api", true),
+            ("api-gateway", true),
+            ("0day", true),
+            (long_ok.as_str(), true),
+            ("", false),
+            ("-api", false),
+            ("Api", false),
+            ("api_gw", false),
+            ("api gw", false),
+            (too_long.as_str(), false),
+            ("ápi", false),
+        ];
+        for (name, ok) in cases {
+            assert_eq!(name.parse::<ComponentName>().is_ok(), ok, "name {name:?}");
+        }
+    }
+
+    #[test]
+    fn image_repository_table() {
+        let cases = [
+            ("myorg/api", true),
+            ("api", true),
+            ("my-org/sub.team/api_v2", true),
+            ("MyOrg/api", false),
+            ("myorg//api", false),
+            ("/api", false),
+            ("api-", false),
+            ("a..b", false),
+            ("", false),
+        ];
+        for (repo, ok) in cases {
+            assert_eq!(validate_image_repository(repo).is_ok(), ok, "repo {repo:?}");
+        }
+    }
+
+    #[test]
+    fn versioning_strategy_and_tag_pattern() {
+        assert_eq!(
+            "semver".parse::<VersioningStrategy>(),
+            Ok(VersioningStrategy::Semver)
+        );
+        assert!("calver".parse::<VersioningStrategy>().is_err());
+        let p = TagPattern::new(r"^v\d+\.\d+\.\d+$").unwrap();
+        assert!(p.matches("v1.2.3"));
+        assert!(!p.matches("latest"));
+        assert_eq!(
+            TagPattern::new("[").unwrap_err().errors[0].field,
+            "tagPattern"
+        );
+    }
+}

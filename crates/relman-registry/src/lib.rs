@@ -1,0 +1,1 @@
+//! OCI Distribution client (arrives with registry sync).
