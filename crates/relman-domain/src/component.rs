@@ -31,14 +31,17 @@ impl FromStr for ComponentName {
             && bytes
                 .iter()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(ValidationError::field(
+        if !ok {
+            return Err(ValidationError::field(
                 "name",
                 "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit",
-            ))
+            ));
         }
+        // Paths accept a name or an id, so a name must never read as an id.
+        if Uuid::parse_str(s).is_ok() {
+            return Err(ValidationError::field("name", "must not be a UUID"));
+        }
+        Ok(Self(s.to_owned()))
     }
 }
 
@@ -176,6 +179,7 @@ mod tests {
             ("api gw", false),
             (too_long.as_str(), false),
             ("ápi", false),
+            ("0190f3c2-7a4e-7b8c-9d0e-1f2a3b4c5d6e", false),
         ];
         for (name, ok) in cases {
             assert_eq!(name.parse::<ComponentName>().is_ok(), ok, "name {name:?}");

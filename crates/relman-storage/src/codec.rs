@@ -1,0 +1,37 @@
+//! Conversions between domain values and their stored form.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::StorageError;
+
+/// A time as stored: unix microseconds.
+pub(crate) fn to_micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// A stored time back to UTC.
+pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StorageError> {
+    DateTime::from_timestamp_micros(us).ok_or_else(|| StorageError::Corrupt(format!("time {us}")))
+}
+
+/// A stored UUID.
+pub(crate) fn uuid(s: &str) -> Result<Uuid, StorageError> {
+    Uuid::parse_str(s).map_err(|_| StorageError::Corrupt(format!("uuid '{s}'")))
+}
+
+/// Any stored value parsed with `FromStr`; a failure means the row is damaged.
+pub(crate) fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, StorageError> {
+    s.parse()
+        .map_err(|_| StorageError::Corrupt(format!("{what} '{s}'")))
+}
+
+/// A JSON column.
+pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, StorageError> {
+    serde_json::from_str(s).map_err(|e| StorageError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A value to a JSON column; serializing plain structs cannot fail.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}

@@ -1,0 +1,109 @@
+//! The store: a connection pool plus the blocking-pool bridge every query goes through.
+
+use std::time::Duration;
+
+use diesel::RunQueryDsl;
+use diesel::r2d2::Pool;
+
+use crate::connection::{DbConnection, Manager};
+use crate::error::StorageError;
+use crate::migrations;
+use crate::url::{Backend, DatabaseUrl};
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before failing as unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Handle to the database; cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<Manager>,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects and applies pending migrations (forward-only). Fails when the database cannot be
+    /// reached, so a misconfigured server stops at start-up rather than at the first request.
+    pub async fn open(url: DatabaseUrl, options: PoolOptions) -> Result<Self, StorageError> {
+        let store = Self::connect(url, options).await?;
+        let applied = store.run(migrations::run_pending).await?;
+        tracing::info!(applied, backend = ?store.backend, "database migrations applied");
+        Ok(store)
+    }
+
+    /// Connects without running migrations (tests of the migrations themselves use this).
+    pub async fn connect(url: DatabaseUrl, options: PoolOptions) -> Result<Self, StorageError> {
+        let backend = url.backend();
+        let build = move || {
+            Pool::builder()
+                .max_size(options.max_connections)
+                .connection_timeout(options.acquire_timeout)
+                .build(Manager::new(url))
+        };
+        let pool = tokio::task::spawn_blocking(build)
+            .await
+            .map_err(|e| StorageError::Unavailable(Box::new(e)))?
+            .map_err(StorageError::from)?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Which engine this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Ready means: the database answers and no migration is pending.
+    pub async fn check_ready(&self) -> Result<(), StorageError> {
+        let pending = self
+            .run(|conn| {
+                diesel::sql_query("SELECT 1").execute(conn)?;
+                migrations::has_pending(conn)
+            })
+            .await?;
+        if pending {
+            Err(StorageError::Migration("migrations pending".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub async fn migrate(&self) -> Result<usize, StorageError> {
+        self.run(migrations::run_pending).await
+    }
+
+    /// Reverts every migration. Destroys all data; for migration tests only.
+    pub async fn revert_all_migrations(&self) -> Result<usize, StorageError> {
+        self.run(migrations::revert_all).await
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool: diesel blocks, and async
+    /// workers (actix runs one single-threaded runtime per worker) must not.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Unavailable(Box::new(e)))?
+    }
+}

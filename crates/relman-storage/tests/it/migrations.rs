@@ -1,0 +1,78 @@
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use relman_storage::{PoolOptions, Store};
+use relman_test_support::db::TestDb;
+
+/// Every migration goes up, down and up again on the backend.
+async fn round_trip(db: TestDb) {
+    let store = Store::connect(db.url.clone(), PoolOptions::default())
+        .await
+        .unwrap();
+    let up = store.migrate().await.unwrap();
+    assert!(up > 0);
+    store.check_ready().await.unwrap();
+    assert_eq!(store.revert_all_migrations().await.unwrap(), up);
+    assert!(
+        store.check_ready().await.is_err(),
+        "pending migrations mean not ready"
+    );
+    assert_eq!(store.migrate().await.unwrap(), up);
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        0,
+        "a second run applies nothing"
+    );
+    store.check_ready().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trip_sqlite() {
+    round_trip(TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trip_postgres() {
+    if let Some(db) = TestDb::postgres() {
+        round_trip(db).await;
+    }
+}
+
+fn migration_names(backend: &str) -> BTreeSet<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../migrations")
+        .join(backend);
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            for file in ["up.sql", "down.sql"] {
+                assert!(
+                    e.path().join(file).is_file(),
+                    "{} lacks {file}",
+                    e.path().display()
+                );
+            }
+            e.file_name().into_string().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn migration_trees_mirror_each_other() {
+    let sqlite = migration_names("sqlite");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, migration_names("postgres"));
+}
+
+#[test]
+fn unknown_scheme_is_refused() {
+    let err = "mysql://localhost/relman"
+        .parse::<relman_storage::DatabaseUrl>()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unsupported database URL scheme 'mysql'"),
+        "{err}"
+    );
+}

@@ -1,0 +1,2 @@
+DROP TABLE component_versions;
+DROP TABLE components;
