@@ -20,3 +20,21 @@ pub use version::{
     ComponentVersion, Platform, VersionSource, compare_versions_desc, parse_semver,
     parse_tag_semver,
 };
+
+mod aliases;
+mod canonical;
+mod compare;
+#[cfg(test)]
+mod fixtures;
+mod latest;
+mod release;
+mod selector;
+
+pub use aliases::{Alias, compute_aliases};
+pub use canonical::{canonical_members_json, content_digest};
+pub use compare::{Comparison, ComponentRef, MemberChange, compare};
+pub use latest::latest_release;
+pub use release::{
+    Release, ReleaseMember, ReleaseName, ReleaseStatus, SourceRef, TransitionError, transition,
+};
+pub use selector::{MemberSelector, Unresolvable, resolve_member};

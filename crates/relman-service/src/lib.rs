@@ -1,1 +1,45 @@
-//! relman-service
+//! relman's use cases: what the API can do, independent of HTTP.
+//!
+//! Handlers parse requests into the plain input structs here, call one method of [`Service`], and
+//! translate the [`ServiceError`] they may get back. Rules live in `relman-domain`; persistence in
+//! `relman-storage`; this crate sequences them.
+
+mod components;
+mod error;
+mod input;
+mod version_maps;
+
+pub use components::{ChannelRuleInput, ComponentInput, ComponentPatch};
+pub use error::{Resource, ServiceError};
+pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
+
+use chrono::{DateTime, Utc};
+use relman_storage::Store;
+
+/// The current time at the precision the database keeps (microseconds), so that what a create
+/// returns equals what a later read returns.
+pub(crate) fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// The entry point to every use case; cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    store: Store,
+}
+
+impl Service {
+    /// A service over an opened (migrated) store.
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Whether the service can take traffic: the database answers and is migrated.
+    pub async fn ready(&self) -> Result<(), ServiceError> {
+        self.store
+            .check_ready()
+            .await
+            .map_err(ServiceError::NotReady)
+    }
+}

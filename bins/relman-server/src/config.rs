@@ -1,0 +1,287 @@
+//! Configuration: defaults, then a TOML file, then `RELMAN_*` environment variables, then flags.
+//! An unknown key in the file is an error that names the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The settings a TOML file may hold; every field optional, unknown keys refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    database_max_connections: Option<u32>,
+    max_body_bytes: Option<usize>,
+    log_format: Option<LogFormat>,
+}
+
+/// Overrides given on the command line.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Flags {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Folder for the SQLite database, the admin token and other local state [default: ./relman-data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://<path>` or `postgres://…` [default: sqlite inside the data folder].
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// A TOML configuration file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Local state folder.
+    pub data_dir: PathBuf,
+    /// Database URL; `None` means SQLite inside the data folder.
+    pub database_url: Option<String>,
+    /// Pool size.
+    pub database_max_connections: u32,
+    /// Largest JSON body accepted.
+    pub max_body_bytes: usize,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// The admin token, when given by environment rather than generated.
+    pub admin_token: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("relman-data"),
+            database_url: None,
+            database_max_connections: 8,
+            max_body_bytes: 1024 * 1024,
+            log_format: LogFormat::Text,
+            admin_token: None,
+        }
+    }
+}
+
+/// Environment variables the server reads.
+const ENV_KEYS: &[&str] = &[
+    "RELMAN_LISTEN",
+    "RELMAN_DATA_DIR",
+    "RELMAN_DATABASE_URL",
+    "RELMAN_DATABASE_MAX_CONNECTIONS",
+    "RELMAN_MAX_BODY_BYTES",
+    "RELMAN_LOG_FORMAT",
+    "RELMAN_ADMIN_TOKEN",
+    "RELMAN_CONFIG",
+];
+
+impl Config {
+    /// Resolves the configuration from every source; `env` is the process environment as pairs.
+    pub fn load(flags: &Flags, env: &[(String, String)]) -> anyhow::Result<Self> {
+        let var = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let mut c = Self::default();
+        let file = flags
+            .config
+            .clone()
+            .or_else(|| var("RELMAN_CONFIG").map(PathBuf::from));
+        if let Some(path) = &file {
+            c.apply_file(&read_file(path)?);
+        }
+        if let Some(v) = var("RELMAN_LISTEN") {
+            c.listen = v
+                .parse()
+                .with_context(|| format!("RELMAN_LISTEN: '{v}' is not host:port"))?;
+        }
+        if let Some(v) = var("RELMAN_DATA_DIR") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("RELMAN_DATABASE_URL") {
+            c.database_url = Some(v);
+        }
+        if let Some(v) = var("RELMAN_DATABASE_MAX_CONNECTIONS") {
+            c.database_max_connections = v.parse().with_context(|| {
+                format!("RELMAN_DATABASE_MAX_CONNECTIONS: '{v}' is not a number")
+            })?;
+        }
+        if let Some(v) = var("RELMAN_MAX_BODY_BYTES") {
+            c.max_body_bytes = v
+                .parse()
+                .with_context(|| format!("RELMAN_MAX_BODY_BYTES: '{v}' is not a number"))?;
+        }
+        if let Some(v) = var("RELMAN_LOG_FORMAT") {
+            c.log_format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => bail!("RELMAN_LOG_FORMAT: '{v}' is neither 'text' nor 'json'"),
+            };
+        }
+        c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
+        if let Some(v) = flags.listen {
+            c.listen = v;
+        }
+        if let Some(v) = &flags.data_dir {
+            c.data_dir.clone_from(v);
+        }
+        if let Some(v) = &flags.database_url {
+            c.database_url = Some(v.clone());
+        }
+        if c.database_max_connections == 0 {
+            bail!("database_max_connections must be at least 1");
+        }
+        Ok(c)
+    }
+
+    fn apply_file(&mut self, f: &FileConfig) {
+        if let Some(v) = f.listen {
+            self.listen = v;
+        }
+        if let Some(v) = &f.data_dir {
+            self.data_dir.clone_from(v);
+        }
+        if let Some(v) = &f.database_url {
+            self.database_url = Some(v.clone());
+        }
+        if let Some(v) = f.database_max_connections {
+            self.database_max_connections = v;
+        }
+        if let Some(v) = f.max_body_bytes {
+            self.max_body_bytes = v;
+        }
+        if let Some(v) = f.log_format {
+            self.log_format = v;
+        }
+    }
+
+    /// The database URL in effect.
+    pub fn effective_database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("relman.db").display()))
+    }
+}
+
+/// `RELMAN_*` variables the server does not know (test settings excepted): likely typos.
+pub fn unknown_env_keys(env: &[(String, String)]) -> Vec<String> {
+    env.iter()
+        .map(|(k, _)| k)
+        .filter(|k| {
+            k.starts_with("RELMAN_")
+                && !k.starts_with("RELMAN_TEST_")
+                && !k.starts_with("RELMAN_REQUIRE_")
+        })
+        .filter(|k| !ENV_KEYS.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("config file {}: {}", path.display(), e.message()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relman.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::load(&Flags::default(), &[]).unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.effective_database_url(), "sqlite://relman-data/relman.db");
+    }
+
+    #[test]
+    fn precedence_file_env_flags() {
+        let (_dir, path) =
+            file("listen = \"127.0.0.1:1\"\ndata_dir = \"/from-file\"\nmax_body_bytes = 10\n");
+        let flags = Flags {
+            config: Some(path),
+            listen: Some("127.0.0.1:3".parse().unwrap()),
+            ..Default::default()
+        };
+        let c = Config::load(
+            &flags,
+            &env(&[
+                ("RELMAN_LISTEN", "127.0.0.1:2"),
+                ("RELMAN_DATA_DIR", "/from-env"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 3, "flags win");
+        assert_eq!(c.data_dir, PathBuf::from("/from-env"), "env beats the file");
+        assert_eq!(c.max_body_bytes, 10, "the file beats defaults");
+    }
+
+    #[test]
+    fn unknown_file_key_is_named() {
+        let (_dir, path) = file("listen = \"127.0.0.1:1\"\ndatabase_ulr = \"x\"\n");
+        let err = Config::load(
+            &Flags {
+                config: Some(path),
+                ..Default::default()
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("database_ulr"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Config::load(&Flags::default(), &env(&[("RELMAN_LISTEN", "nope")])).unwrap_err();
+        assert!(err.to_string().contains("RELMAN_LISTEN"), "{err}");
+        let (_dir, path) = file("log_format = \"xml\"\n");
+        let err = Config::load(
+            &Flags {
+                config: Some(path),
+                ..Default::default()
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("xml"), "{err}");
+    }
+
+    #[test]
+    fn unknown_env_keys_are_reported() {
+        let unknown = unknown_env_keys(&env(&[
+            ("RELMAN_LISTN", "x"),
+            ("RELMAN_LISTEN", "x"),
+            ("RELMAN_TEST_POSTGRES_URL", "x"),
+            ("HOME", "/"),
+        ]));
+        assert_eq!(unknown, ["RELMAN_LISTN"]);
+    }
+}

@@ -1,0 +1,30 @@
+//! Request and response bodies: the API's wire shapes, camelCase JSON.
+
+pub mod components;
+pub mod versions;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer};
+
+/// RFC 3339 in UTC with only as many fraction digits as needed.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// For patch fields: absent → `None` (keep), `null` → `Some(None)` (clear), value → `Some(Some(v))`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// For patch fields that cannot be cleared: absent → `None` (keep); `null` is refused by `T`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}

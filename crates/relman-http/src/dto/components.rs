@@ -1,0 +1,182 @@
+//! Component bodies.
+
+use relman_domain::Component;
+use relman_service::{ChannelRuleInput, ComponentInput, ComponentPatch};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::dto::{nullable, present, rfc3339};
+
+/// An ordered channel rule: tags matching `pattern` (a regular expression) belong to `channel`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ChannelRuleBody {
+    /// Regular expression over the tag; matches anywhere unless anchored.
+    #[schema(example = "^nightly-")]
+    pub pattern: String,
+    /// The channel for matching tags.
+    #[schema(example = "nightly")]
+    pub channel: String,
+}
+
+/// Registers a container component.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateComponentRequest {
+    /// Unique slug `[a-z0-9][a-z0-9-]{0,62}`; usable in paths in place of the id.
+    #[schema(example = "api")]
+    pub name: String,
+    /// Human-readable name; defaults to `name`.
+    #[schema(example = "API Service")]
+    pub display_name: Option<String>,
+    /// Repository path inside the registry.
+    #[schema(example = "myorg/api")]
+    pub image_repository: String,
+    /// The registry integration serving the repository.
+    pub registry_integration_id: Option<Uuid>,
+    /// How tags are ordered; only `semver` today.
+    #[schema(example = "semver")]
+    pub versioning_strategy: Option<String>,
+    /// Channel used when a release member names no version; defaults to `stable`.
+    #[schema(example = "stable")]
+    pub default_channel: Option<String>,
+    /// Only tags matching this regular expression are tracked.
+    pub tag_pattern: Option<String>,
+    /// Ordered overrides of the default channel classification.
+    pub channel_rules: Option<Vec<ChannelRuleBody>>,
+}
+
+/// Changes a component. Absent fields keep their value; `null` clears a nullable field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateComponentRequest {
+    /// New unique slug.
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<String>,
+    /// New display name.
+    #[serde(default, deserialize_with = "present")]
+    pub display_name: Option<String>,
+    /// New repository path.
+    #[serde(default, deserialize_with = "present")]
+    pub image_repository: Option<String>,
+    /// New integration; `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub registry_integration_id: Option<Option<Uuid>>,
+    /// New versioning strategy.
+    #[serde(default, deserialize_with = "present")]
+    pub versioning_strategy: Option<String>,
+    /// New default channel.
+    #[serde(default, deserialize_with = "present")]
+    pub default_channel: Option<String>,
+    /// New tag pattern; `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub tag_pattern: Option<Option<String>>,
+    /// New rules, replacing all current ones.
+    #[serde(default, deserialize_with = "present")]
+    pub channel_rules: Option<Vec<ChannelRuleBody>>,
+}
+
+/// A container component.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentResponse {
+    /// Identity (UUID v7).
+    pub id: Uuid,
+    /// Unique slug.
+    #[schema(example = "api")]
+    pub name: String,
+    /// Human-readable name.
+    #[schema(example = "API Service")]
+    pub display_name: String,
+    /// Repository path inside the registry.
+    #[schema(example = "myorg/api")]
+    pub image_repository: String,
+    /// The registry integration serving the repository.
+    pub registry_integration_id: Option<Uuid>,
+    /// How tags are ordered.
+    #[schema(example = "semver")]
+    pub versioning_strategy: String,
+    /// Channel used when a release member names no version.
+    #[schema(example = "stable")]
+    pub default_channel: String,
+    /// Only tags matching this are tracked.
+    pub tag_pattern: Option<String>,
+    /// Ordered channel overrides.
+    pub channel_rules: Vec<ChannelRuleBody>,
+    /// When it was created (RFC 3339, UTC).
+    #[schema(format = DateTime, example = "2026-01-10T14:23:45Z")]
+    pub created_at: String,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+fn rules(rules: Option<Vec<ChannelRuleBody>>) -> Option<Vec<ChannelRuleInput>> {
+    rules.map(|rs| {
+        rs.into_iter()
+            .map(|r| ChannelRuleInput {
+                pattern: r.pattern,
+                channel: r.channel,
+            })
+            .collect()
+    })
+}
+
+impl From<CreateComponentRequest> for ComponentInput {
+    fn from(r: CreateComponentRequest) -> Self {
+        Self {
+            name: r.name,
+            display_name: r.display_name,
+            image_repository: r.image_repository,
+            registry_integration_id: r.registry_integration_id,
+            versioning_strategy: r.versioning_strategy,
+            default_channel: r.default_channel,
+            tag_pattern: r.tag_pattern,
+            channel_rules: rules(r.channel_rules).unwrap_or_default(),
+        }
+    }
+}
+
+impl From<UpdateComponentRequest> for ComponentPatch {
+    fn from(r: UpdateComponentRequest) -> Self {
+        Self {
+            name: r.name,
+            display_name: r.display_name,
+            image_repository: r.image_repository,
+            registry_integration_id: r.registry_integration_id,
+            versioning_strategy: r.versioning_strategy,
+            default_channel: r.default_channel,
+            tag_pattern: r.tag_pattern,
+            channel_rules: rules(r.channel_rules),
+        }
+    }
+}
+
+impl From<Component> for ComponentResponse {
+    fn from(c: Component) -> Self {
+        Self {
+            id: c.id,
+            name: c.name.to_string(),
+            display_name: c.display_name,
+            image_repository: c.image_repository,
+            registry_integration_id: c.registry_integration_id,
+            versioning_strategy: c.versioning_strategy.as_str().to_owned(),
+            default_channel: c.default_channel.to_string(),
+            tag_pattern: c.tag_pattern.map(|p| p.as_str().to_owned()),
+            channel_rules: c
+                .channel_rules
+                .0
+                .iter()
+                .map(|r| ChannelRuleBody {
+                    pattern: r.pattern().to_owned(),
+                    channel: r.channel().to_string(),
+                })
+                .collect(),
+            created_at: rfc3339(c.created_at),
+            updated_at: rfc3339(c.updated_at),
+        }
+    }
+}

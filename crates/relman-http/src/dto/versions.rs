@@ -1,0 +1,167 @@
+//! Version and version-map bodies.
+
+use relman_domain::{ComponentVersion, Platform};
+use relman_service::{VersionMapInput, VersionMapQuery, VersionsQuery};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::dto::rfc3339;
+
+/// Manually assigns a semver and channel to a tag (and its digest).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateVersionMapRequest {
+    /// The component, by UUID or name.
+    #[schema(example = "api")]
+    pub component_id: String,
+    /// The tag being mapped.
+    #[schema(example = "v2.3.1")]
+    pub tag: String,
+    /// Semantic version to assign; parsed from the tag when absent.
+    #[schema(example = "2.3.1")]
+    pub semver: Option<String>,
+    /// Channel to assign; classified from the semver when absent.
+    #[schema(example = "stable")]
+    pub channel: Option<String>,
+    /// The digest the tag points at (`sha256:<64 hex>`).
+    #[schema(example = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    pub digest: Option<String>,
+}
+
+/// One platform image of a multi-arch index.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformBody {
+    /// Operating system.
+    #[schema(example = "linux")]
+    pub os: String,
+    /// CPU architecture.
+    #[schema(example = "arm64")]
+    pub architecture: String,
+    /// Architecture variant.
+    pub variant: Option<String>,
+    /// The platform manifest's digest.
+    pub digest: String,
+}
+
+/// A tag of a component and what it maps to (a version map).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionResponse {
+    /// Identity of this mapping.
+    pub id: Uuid,
+    /// The component.
+    pub component_id: Uuid,
+    /// The tag.
+    #[schema(example = "v2.3.1")]
+    pub tag: String,
+    /// The digest the tag points at: the version's identity.
+    #[schema(example = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    pub digest: String,
+    /// Semantic version, when the tag is one or a map assigned one.
+    #[schema(example = "2.3.1")]
+    pub semver: Option<String>,
+    /// Release channel.
+    #[schema(example = "stable")]
+    pub channel: Option<String>,
+    /// `sync` (from the registry) or `manual` (a version map; sync never overwrites it).
+    #[schema(example = "manual")]
+    pub source: String,
+    /// Per-platform digests when `digest` is a multi-arch index.
+    pub platforms: Vec<PlatformBody>,
+    /// When the image was built, if known.
+    #[schema(format = DateTime)]
+    pub pushed_at: Option<String>,
+    /// When relman first saw the tag.
+    #[schema(format = DateTime)]
+    pub first_seen_at: String,
+    /// When this mapping last changed.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    /// The tag vanished from the registry.
+    pub gone: bool,
+}
+
+impl From<ComponentVersion> for VersionResponse {
+    fn from(v: ComponentVersion) -> Self {
+        Self {
+            id: v.id,
+            component_id: v.component_id,
+            tag: v.tag,
+            digest: v.digest.to_string(),
+            semver: v.semver.map(|s| s.to_string()),
+            channel: v.channel.map(|c| c.to_string()),
+            source: v.source.as_str().to_owned(),
+            platforms: v.platforms.into_iter().map(platform).collect(),
+            pushed_at: v.pushed_at.map(rfc3339),
+            first_seen_at: rfc3339(v.first_seen_at),
+            updated_at: rfc3339(v.updated_at),
+            gone: v.gone,
+        }
+    }
+}
+
+fn platform(p: Platform) -> PlatformBody {
+    PlatformBody {
+        os: p.os,
+        architecture: p.architecture,
+        variant: p.variant,
+        digest: p.digest.to_string(),
+    }
+}
+
+impl From<CreateVersionMapRequest> for VersionMapInput {
+    fn from(r: CreateVersionMapRequest) -> Self {
+        Self {
+            component_id: r.component_id,
+            tag: r.tag,
+            semver: r.semver,
+            channel: r.channel,
+            digest: r.digest,
+        }
+    }
+}
+
+/// Filters for a component's versions.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VersionsParams {
+    /// Only this channel (`stable`, `rc`, `beta`, or a custom one).
+    pub channel: Option<String>,
+    /// At most this many (1-1000), newest first.
+    pub limit: Option<u32>,
+}
+
+impl From<VersionsParams> for VersionsQuery {
+    fn from(p: VersionsParams) -> Self {
+        Self {
+            channel: p.channel,
+            limit: p.limit,
+        }
+    }
+}
+
+/// Filters for version maps.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct VersionMapParams {
+    /// Only this component (UUID or name).
+    pub component_id: Option<String>,
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// Only `sync` or only `manual` mappings.
+    pub source: Option<String>,
+}
+
+impl From<VersionMapParams> for VersionMapQuery {
+    fn from(p: VersionMapParams) -> Self {
+        Self {
+            component_id: p.component_id,
+            channel: p.channel,
+            source: p.source,
+        }
+    }
+}

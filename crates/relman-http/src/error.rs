@@ -1,0 +1,178 @@
+//! Every error the API answers with: RFC 9457 problem details with a stable `code`.
+//!
+//! This file holds the one table from service errors to `(status, code)`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use relman_domain::ValidationError;
+use relman_service::ServiceError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The field, as the client spelled it (`components[1].digest`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An error response (RFC 9457 problem details).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:relman:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// Stable, machine-readable error code (see docs/ERRORS.md).
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    /// Per-field errors, for validation failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldProblem>>,
+}
+
+/// An error on its way to becoming a problem response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Option<Vec<FieldProblem>>,
+    allow: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a status, code and detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            errors: None,
+            allow: None,
+        }
+    }
+
+    /// 400 `validation_failed` with field errors.
+    pub fn validation(errors: Vec<FieldProblem>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            errors: Some(errors),
+            ..Self::new(StatusCode::BAD_REQUEST, "validation_failed", detail)
+        }
+    }
+
+    /// 405 with the methods the path does accept.
+    pub fn method_not_allowed(allowed: &[&str]) -> Self {
+        let allow = allowed.join(", ");
+        Self {
+            allow: Some(allow.clone()),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("allowed: {allow}"),
+            )
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub(crate) fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("urn:relman:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"relman\""),
+            ));
+        }
+        if let Some(allow) = &self.allow {
+            res.insert_header((header::ALLOW, allow.as_str()));
+        }
+        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        Self::validation(
+            e.errors
+                .into_iter()
+                .map(|fe| FieldProblem {
+                    field: fe.field,
+                    message: fe.message,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        use StatusCode as S;
+        match e {
+            ServiceError::Invalid(v) => v.into(),
+            ServiceError::NotFound { .. } => Self::new(S::NOT_FOUND, "not_found", e.to_string()),
+            ServiceError::NameExists { .. } => Self::new(S::CONFLICT, "name_exists", e.to_string()),
+            ServiceError::InUse { .. } => Self::new(S::CONFLICT, "in_use", e.to_string()),
+            ServiceError::NotReady(ref source) => {
+                tracing::warn!(error = %source, chain = ?source, "not ready");
+                Self::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "not_ready",
+                    "the database is not available; retry later",
+                )
+            }
+            ServiceError::Storage(ref source) => {
+                // The chain goes to the log, never to the client.
+                tracing::error!(error = %source, chain = ?source, "storage failure");
+                Self::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "an internal error occurred",
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Request extractors whose failures are problem+json with the field that failed.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldProblem};
+
+/// Limits for request bodies, registered as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl Default for BodyLimit {
+    fn default() -> Self {
+        Self(1024 * 1024)
+    }
+}
+
+/// A JSON request body. Wrong media type → 415; too large → 413 `payload_too_large`; malformed →
+/// 400 `invalid_json`; well-formed but wrong shape → 400 `validation_failed` naming the field.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map_or(BodyLimit::default().0, |l| l.0);
+        let content_type_ok = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send the body as application/json",
+                ));
+            }
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_body",
+                        format!("could not read the body: {e}"),
+                    )
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(JsonBody)
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the body exceeds the limit of {limit} bytes"),
+    )
+}
+
+/// Parses JSON, telling syntax errors (`invalid_json`) from shape errors (`validation_failed`).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let invalid = |e: serde_json::Error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not valid JSON: {e}"),
+        )
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            ApiError::validation(vec![field_problem(&path, &inner.to_string())])
+        } else {
+            invalid(inner)
+        }
+    })?;
+    de.end().map_err(invalid)?;
+    // serde also builds structs from arrays; every request body of this API is an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::validation(vec![FieldProblem {
+            field: "body".into(),
+            message: "must be a JSON object".into(),
+        }]));
+    }
+    Ok(value)
+}
+
+/// Query parameters; a bad value is 400 `validation_failed` naming the parameter.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
+        let parsed = serde_path_to_error::deserialize(de)
+            .map(QueryParams)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                ApiError::validation(vec![field_problem(&path, &err.into_inner().to_string())])
+            });
+        std::future::ready(parsed)
+    }
+}
+
+/// Names the field of a serde error: the path where it happened, or the field a message names.
+fn field_problem(path: &str, message: &str) -> FieldProblem {
+    // serde reports a missing field at its parent's path, naming the field in backticks; an unknown
+    // field's path already ends with the field.
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned();
+    let field = match (path, missing) {
+        (".", Some(name)) => name.to_owned(),
+        (p, Some(name)) => format!("{p}.{name}"),
+        (".", None) => "body".to_owned(),
+        (p, None) => p.to_owned(),
+    };
+    FieldProblem { field, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[expect(dead_code, reason = "fields exist to be deserialized")]
+    struct Sample {
+        name: String,
+        count: Option<u32>,
+        items: Option<Vec<Item>>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields exist to be deserialized")]
+    struct Item {
+        digest: String,
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let cases = [
+            (r#"{"name": 1}"#, "validation_failed", Some("name")),
+            (r#"{}"#, "validation_failed", Some("name")),
+            (
+                r#"{"name": "a", "count": -1}"#,
+                "validation_failed",
+                Some("count"),
+            ),
+            (
+                r#"{"name": "a", "nmae": "b"}"#,
+                "validation_failed",
+                Some("nmae"),
+            ),
+            (
+                r#"{"name": "a", "items": [{"digest": 5}]}"#,
+                "validation_failed",
+                Some("items[0].digest"),
+            ),
+            (
+                r#"{"name": "a", "items": [{"x": 5}]}"#,
+                "validation_failed",
+                Some("items[0].x"),
+            ),
+            (r#"{"name": "a""#, "invalid_json", None),
+            ("", "invalid_json", None),
+            (r#"{"name": "a"} trailing"#, "invalid_json", None),
+            ("[1,2]", "validation_failed", Some("[0]")),
+            ("true", "validation_failed", Some("body")),
+        ];
+        for (body, code, field) in cases {
+            let err = parse_json::<Sample>(body.as_bytes()).unwrap_err();
+            assert_eq!(err.code(), code, "{body}");
+            let got = err.problem().errors.map(|e| e[0].field.clone());
+            assert_eq!(got.as_deref(), field, "{body}");
+        }
+    }
+}

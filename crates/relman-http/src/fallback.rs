@@ -1,0 +1,66 @@
+//! Answers for requests no handler took: 405 with `Allow` when the path exists under another
+//! method, else 404. The known paths come from the OpenAPI document, so they cannot drift from the
+//! routes.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use regex::Regex;
+use utoipa::openapi::OpenApi;
+
+use crate::error::ApiError;
+
+/// Path templates of the API with the methods each accepts.
+pub struct RouteTable {
+    routes: Vec<(Regex, Vec<&'static str>)>,
+}
+
+impl RouteTable {
+    /// Builds the table from the API document.
+    pub fn from_openapi(api: &OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .filter_map(|(template, item)| {
+                let pattern = regex::escape(template);
+                // `\{id\}` after escaping → one path segment.
+                let segment = Regex::new(r"\\\{[^}]*\\\}").ok()?;
+                let pattern = format!("^{}$", segment.replace_all(&pattern, "[^/]+"));
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                Some((Regex::new(&pattern).ok()?, methods))
+            })
+            .collect();
+        Self { routes }
+    }
+
+    fn allowed(&self, path: &str) -> Option<&[&'static str]> {
+        self.routes
+            .iter()
+            .find(|(re, _)| re.is_match(path))
+            .map(|(_, m)| m.as_slice())
+    }
+}
+
+/// The default service: 405 or 404 as problem+json.
+pub async fn not_matched(
+    req: HttpRequest,
+    table: web::Data<RouteTable>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match table.allowed(req.path()) {
+        Some(methods) => ApiError::method_not_allowed(methods),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such path: {}", req.path()),
+        ),
+    })
+}

@@ -1,0 +1,158 @@
+//! `/api/v1/components`.
+
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use relman_service::Service;
+
+use crate::auth::Principal;
+use crate::dto::components::{ComponentResponse, CreateComponentRequest, UpdateComponentRequest};
+use crate::dto::versions::{VersionResponse, VersionsParams};
+use crate::error::{ApiError, Problem};
+use crate::extract::{JsonBody, QueryParams};
+
+/// Registers a container component.
+#[utoipa::path(
+    tag = "components",
+    operation_id = "create_component",
+    request_body = CreateComponentRequest,
+    responses(
+        (status = 201, description = "Created", body = ComponentResponse),
+        (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/components")]
+pub async fn create_component(
+    _who: Principal,
+    service: web::Data<Service>,
+    JsonBody(body): JsonBody<CreateComponentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let c = service.create_component(body.into()).await?;
+    Ok(HttpResponse::Created().json(ComponentResponse::from(c)))
+}
+
+/// Lists every component, by name.
+#[utoipa::path(
+    tag = "components",
+    operation_id = "list_components",
+    responses(
+        (status = 200, description = "All components", body = Vec<ComponentResponse>),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/components")]
+pub async fn list_components(
+    _who: Principal,
+    service: web::Data<Service>,
+) -> Result<HttpResponse, ApiError> {
+    let list: Vec<ComponentResponse> = service
+        .list_components()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Gets one component by UUID or name.
+#[utoipa::path(
+    tag = "components",
+    operation_id = "get_component",
+    params(("id" = String, Path, description = "Component UUID or name")),
+    responses(
+        (status = 200, description = "The component", body = ComponentResponse),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/components/{id}")]
+pub async fn get_component(
+    _who: Principal,
+    service: web::Data<Service>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let c = service.component(&id).await?;
+    Ok(HttpResponse::Ok().json(ComponentResponse::from(c)))
+}
+
+/// Changes a component; absent fields keep their value.
+#[utoipa::path(
+    tag = "components",
+    operation_id = "update_component",
+    params(("id" = String, Path, description = "Component UUID or name")),
+    request_body = UpdateComponentRequest,
+    responses(
+        (status = 200, description = "The updated component", body = ComponentResponse),
+        (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new name is taken", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/components/{id}")]
+pub async fn update_component(
+    _who: Principal,
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    JsonBody(body): JsonBody<UpdateComponentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let c = service.update_component(&id, body.into()).await?;
+    Ok(HttpResponse::Ok().json(ComponentResponse::from(c)))
+}
+
+/// Deletes a component and its versions; refused while a release references it.
+#[utoipa::path(
+    tag = "components",
+    operation_id = "delete_component",
+    params(("id" = String, Path, description = "Component UUID or name")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A release references it", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/components/{id}")]
+pub async fn delete_component(
+    _who: Principal,
+    service: web::Data<Service>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    service.delete_component(&id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lists a component's versions (version maps), newest semver first.
+#[utoipa::path(
+    tag = "components",
+    operation_id = "list_component_versions",
+    params(("id" = String, Path, description = "Component UUID or name"), VersionsParams),
+    responses(
+        (status = 200, description = "Versions, newest first", body = Vec<VersionResponse>),
+        (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/components/{id}/versions")]
+pub async fn list_component_versions(
+    _who: Principal,
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    QueryParams(params): QueryParams<VersionsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let list: Vec<VersionResponse> = service
+        .list_component_versions(&id, params.into())
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}

@@ -1,0 +1,66 @@
+//! `/api/v1/version-maps`.
+
+use actix_web::{HttpResponse, get, post, web};
+use relman_service::Service;
+
+use crate::auth::Principal;
+use crate::dto::versions::{CreateVersionMapRequest, VersionMapParams, VersionResponse};
+use crate::error::{ApiError, Problem};
+use crate::extract::{JsonBody, QueryParams};
+
+/// Assigns a semver and channel to a tag; replaces an earlier mapping of the same tag.
+#[utoipa::path(
+    tag = "version-maps",
+    operation_id = "create_version_map",
+    request_body = CreateVersionMapRequest,
+    responses(
+        (status = 201, description = "Created", body = VersionResponse),
+        (status = 200, description = "Replaced the mapping of an already known tag", body = VersionResponse),
+        (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/version-maps")]
+pub async fn create_version_map(
+    _who: Principal,
+    service: web::Data<Service>,
+    JsonBody(body): JsonBody<CreateVersionMapRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (version, created) = service.create_version_map(body.into()).await?;
+    let mut res = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(res.json(VersionResponse::from(version)))
+}
+
+/// Lists version maps (synced and manual), newest semver first.
+#[utoipa::path(
+    tag = "version-maps",
+    operation_id = "list_version_maps",
+    params(VersionMapParams),
+    responses(
+        (status = 200, description = "Version maps", body = Vec<VersionResponse>),
+        (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/version-maps")]
+pub async fn list_version_maps(
+    _who: Principal,
+    service: web::Data<Service>,
+    QueryParams(params): QueryParams<VersionMapParams>,
+) -> Result<HttpResponse, ApiError> {
+    let list: Vec<VersionResponse> = service
+        .list_version_maps(params.into())
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}

@@ -1,0 +1,58 @@
+//! What every request can reach: the service, the authenticator, limits, and the API documents.
+
+use actix_web::web;
+use relman_service::Service;
+
+use crate::auth::Authenticator;
+use crate::extract::BodyLimit;
+use crate::fallback::RouteTable;
+
+/// The OpenAPI document and the reference page, rendered once at start-up.
+pub struct ApiDocuments {
+    /// The OpenAPI document, pretty-printed.
+    pub json: String,
+    /// The `/docs` page.
+    pub html: String,
+}
+
+/// HTTP settings from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest JSON body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: BodyLimit::default().0,
+        }
+    }
+}
+
+/// Shared state of the app; build once and hand to every worker's [`crate::app`].
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) service: web::Data<Service>,
+    pub(crate) auth: web::Data<Authenticator>,
+    pub(crate) limit: web::Data<BodyLimit>,
+    pub(crate) docs: web::Data<ApiDocuments>,
+    pub(crate) routes: web::Data<RouteTable>,
+}
+
+impl AppState {
+    /// Builds the state; renders the API documents.
+    pub fn new(service: Service, auth: Authenticator, settings: &HttpSettings) -> Self {
+        let api = crate::openapi();
+        let json = api.to_pretty_json().unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        let html = crate::docs_page::render(&value);
+        Self {
+            service: web::Data::new(service),
+            auth: web::Data::new(auth),
+            limit: web::Data::new(BodyLimit(settings.max_body_bytes)),
+            docs: web::Data::new(ApiDocuments { json, html }),
+            routes: web::Data::new(RouteTable::from_openapi(&api)),
+        }
+    }
+}

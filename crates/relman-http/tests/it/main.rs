@@ -1,0 +1,13 @@
+//! HTTP tests: the real routes in-process, over a fresh database per test (SQLite and PostgreSQL).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
+
+mod components;
+mod errors;
+mod meta;
+mod support;
+mod version_maps;

@@ -1,0 +1,243 @@
+//! Component use cases.
+
+use relman_domain::{
+    Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern, ValidationError,
+    VersioningStrategy, validate_image_repository,
+};
+use relman_storage::StorageError;
+use uuid::Uuid;
+
+use crate::Service;
+use crate::error::{Resource, ServiceError};
+use crate::input::{Errors, Key, text};
+
+/// One channel rule as a client writes it.
+#[derive(Debug, Clone)]
+pub struct ChannelRuleInput {
+    /// Regular expression over the tag.
+    pub pattern: String,
+    /// Channel assigned to matching tags.
+    pub channel: String,
+}
+
+/// What a client sends to create a component.
+#[derive(Debug, Clone, Default)]
+pub struct ComponentInput {
+    /// Unique slug.
+    pub name: String,
+    /// Human-readable name; defaults to the name.
+    pub display_name: Option<String>,
+    /// Repository path inside the registry.
+    pub image_repository: String,
+    /// The registry integration serving the repository.
+    pub registry_integration_id: Option<Uuid>,
+    /// Defaults to `semver`.
+    pub versioning_strategy: Option<String>,
+    /// Defaults to `stable`.
+    pub default_channel: Option<String>,
+    /// Only tags matching this are tracked.
+    pub tag_pattern: Option<String>,
+    /// Ordered channel overrides.
+    pub channel_rules: Vec<ChannelRuleInput>,
+}
+
+/// A partial update: `None` keeps the current value; `Some(None)` clears a nullable field.
+#[derive(Debug, Clone, Default)]
+pub struct ComponentPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New repository path.
+    pub image_repository: Option<String>,
+    /// New or cleared integration.
+    pub registry_integration_id: Option<Option<Uuid>>,
+    /// New strategy.
+    pub versioning_strategy: Option<String>,
+    /// New default channel.
+    pub default_channel: Option<String>,
+    /// New or cleared tag pattern.
+    pub tag_pattern: Option<Option<String>>,
+    /// New rules (replacing all).
+    pub channel_rules: Option<Vec<ChannelRuleInput>>,
+}
+
+const MAX_DISPLAY_NAME: usize = 200;
+
+fn channel_rules(errors: &mut Errors, rules: &[ChannelRuleInput]) -> ChannelRules {
+    let parsed = rules.iter().enumerate().filter_map(|(i, r)| {
+        errors.take_nested(
+            &format!("channelRules[{i}]"),
+            ChannelRule::new(&r.pattern, &r.channel),
+        )
+    });
+    ChannelRules(parsed.collect())
+}
+
+fn name_taken(e: StorageError, name: &ComponentName) -> ServiceError {
+    match e {
+        StorageError::Conflict { .. } => ServiceError::NameExists {
+            resource: Resource::Component,
+            name: name.to_string(),
+        },
+        other => other.into(),
+    }
+}
+
+impl Service {
+    /// Registers a component.
+    pub async fn create_component(&self, input: ComponentInput) -> Result<Component, ServiceError> {
+        let mut errors = Errors::default();
+        let name = errors.parse::<ComponentName>("name", &input.name);
+        let display_name = match &input.display_name {
+            Some(d) => text(&mut errors, "displayName", d, MAX_DISPLAY_NAME),
+            None => Some(input.name.clone()),
+        };
+        errors.take(
+            "imageRepository",
+            validate_image_repository(&input.image_repository),
+        );
+        let strategy = errors.parse::<VersioningStrategy>(
+            "versioningStrategy",
+            input.versioning_strategy.as_deref().unwrap_or("semver"),
+        );
+        let default_channel = errors.parse::<Channel>(
+            "defaultChannel",
+            input.default_channel.as_deref().unwrap_or("stable"),
+        );
+        let tag_pattern = input
+            .tag_pattern
+            .as_deref()
+            .and_then(|p| errors.take("tagPattern", TagPattern::new(p)));
+        let rules = channel_rules(&mut errors, &input.channel_rules);
+        errors.finish()?;
+        let (Some(name), Some(display_name), Some(versioning_strategy), Some(default_channel)) =
+            (name, display_name, strategy, default_channel)
+        else {
+            // Unreachable: every `None` above recorded an error that `finish` returned.
+            return Err(ValidationError::field("name", "invalid").into());
+        };
+        let now = crate::now();
+        let component = Component {
+            id: Uuid::now_v7(),
+            name,
+            display_name,
+            image_repository: input.image_repository,
+            registry_integration_id: input.registry_integration_id,
+            versioning_strategy,
+            default_channel,
+            tag_pattern,
+            channel_rules: rules,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .insert_component(&component)
+            .await
+            .map_err(|e| name_taken(e, &component.name))?;
+        Ok(component)
+    }
+
+    /// A component by UUID or name.
+    pub async fn component(&self, key: &str) -> Result<Component, ServiceError> {
+        let found = match Key::parse(key) {
+            Key::Id(id) => self.store.component_by_id(id).await,
+            Key::Name(name) => self.store.component_by_name(name).await,
+        };
+        found.map_err(|e| match e {
+            StorageError::NotFound => ServiceError::NotFound {
+                resource: Resource::Component,
+                key: key.to_owned(),
+            },
+            other => other.into(),
+        })
+    }
+
+    /// Every component, by name.
+    pub async fn list_components(&self) -> Result<Vec<Component>, ServiceError> {
+        Ok(self.store.list_components().await?)
+    }
+
+    /// Applies a partial update.
+    pub async fn update_component(
+        &self,
+        key: &str,
+        patch: ComponentPatch,
+    ) -> Result<Component, ServiceError> {
+        let mut c = self.component(key).await?;
+        let mut errors = Errors::default();
+        if let Some(name) = &patch.name
+            && let Some(n) = errors.parse::<ComponentName>("name", name)
+        {
+            c.name = n;
+        }
+        if let Some(d) = &patch.display_name
+            && let Some(d) = text(&mut errors, "displayName", d, MAX_DISPLAY_NAME)
+        {
+            c.display_name = d;
+        }
+        if let Some(repo) = patch.image_repository
+            && errors
+                .take("imageRepository", validate_image_repository(&repo))
+                .is_some()
+        {
+            c.image_repository = repo;
+        }
+        if let Some(id) = patch.registry_integration_id {
+            c.registry_integration_id = id;
+        }
+        if let Some(s) = &patch.versioning_strategy
+            && let Some(s) = errors.parse("versioningStrategy", s)
+        {
+            c.versioning_strategy = s;
+        }
+        if let Some(ch) = &patch.default_channel
+            && let Some(ch) = errors.parse("defaultChannel", ch)
+        {
+            c.default_channel = ch;
+        }
+        match patch.tag_pattern {
+            Some(Some(p)) => {
+                if let Some(p) = errors.take("tagPattern", TagPattern::new(&p)) {
+                    c.tag_pattern = Some(p);
+                }
+            }
+            Some(None) => c.tag_pattern = None,
+            None => {}
+        }
+        if let Some(rules) = &patch.channel_rules {
+            c.channel_rules = channel_rules(&mut errors, rules);
+        }
+        errors.finish()?;
+        c.updated_at = crate::now();
+        self.store.update_component(&c).await.map_err(|e| match e {
+            StorageError::NotFound => ServiceError::NotFound {
+                resource: Resource::Component,
+                key: key.to_owned(),
+            },
+            other => name_taken(other, &c.name),
+        })?;
+        Ok(c)
+    }
+
+    /// Deletes a component and its versions.
+    pub async fn delete_component(&self, key: &str) -> Result<(), ServiceError> {
+        let c = self.component(key).await?;
+        self.store
+            .delete_component(c.id)
+            .await
+            .map_err(|e| match e {
+                StorageError::NotFound => ServiceError::NotFound {
+                    resource: Resource::Component,
+                    key: key.to_owned(),
+                },
+                // A foreign key from a release member refuses the delete.
+                StorageError::ForeignKey => ServiceError::InUse {
+                    resource: Resource::Component,
+                    key: key.to_owned(),
+                    detail: "releases reference it".into(),
+                },
+                other => other.into(),
+            })
+    }
+}

@@ -1,0 +1,216 @@
+//! Version-map use cases: manual tag → semver/channel/digest assignments, and version listings.
+
+use relman_domain::{
+    Channel, ComponentVersion, Digest, VersionSource, classify_channel, parse_semver,
+};
+use relman_storage::VersionFilter;
+use uuid::Uuid;
+
+use crate::Service;
+use crate::error::ServiceError;
+use crate::input::Errors;
+
+/// What a client sends to create a version map.
+#[derive(Debug, Clone, Default)]
+pub struct VersionMapInput {
+    /// Component UUID or name.
+    pub component_id: String,
+    /// The tag being mapped.
+    pub tag: String,
+    /// Semantic version to assign; parsed from the tag when absent.
+    pub semver: Option<String>,
+    /// Channel to assign; classified by the component's rules when absent.
+    pub channel: Option<String>,
+    /// The digest the tag points at.
+    pub digest: Option<String>,
+}
+
+/// Filters for a component's versions.
+#[derive(Debug, Clone, Default)]
+pub struct VersionsQuery {
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// At most this many, newest first.
+    pub limit: Option<u32>,
+}
+
+/// Filters for the version-map listing.
+#[derive(Debug, Clone, Default)]
+pub struct VersionMapQuery {
+    /// Only this component (UUID or name).
+    pub component_id: Option<String>,
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// Only this source (`sync` or `manual`).
+    pub source: Option<String>,
+}
+
+/// Most versions one listing returns.
+pub const MAX_VERSIONS_LIMIT: u32 = 1000;
+
+/// Checks a tag against the OCI distribution spec: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
+fn valid_tag(tag: &str) -> bool {
+    let b = tag.as_bytes();
+    (1..=128).contains(&b.len())
+        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+}
+
+fn channel_filter(errors: &mut Errors, channel: Option<&str>) -> Option<Channel> {
+    channel.and_then(|c| errors.parse::<Channel>("channel", c))
+}
+
+impl Service {
+    /// Creates or replaces the manual mapping for a tag. Returns the version and whether it is new.
+    pub async fn create_version_map(
+        &self,
+        input: VersionMapInput,
+    ) -> Result<(ComponentVersion, bool), ServiceError> {
+        let component = self.component(&input.component_id).await?;
+        let mut errors = Errors::default();
+        if !valid_tag(&input.tag) {
+            errors.push(
+                "tag",
+                "must be an OCI tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -",
+            );
+        }
+        let semver = match &input.semver {
+            Some(s) => match parse_semver(s) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    errors.push("semver", format!("not a semantic version: {e}"));
+                    None
+                }
+            },
+            None => relman_domain::parse_tag_semver(&input.tag),
+        };
+        let channel = match &input.channel {
+            Some(c) => errors.parse::<Channel>("channel", c),
+            None => classify_channel(&input.tag, semver.as_ref(), &component.channel_rules),
+        };
+        let digest = match &input.digest {
+            Some(d) => match d.parse::<Digest>() {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    errors.push("digest", e.to_string());
+                    None
+                }
+            },
+            None => {
+                errors.push(
+                    "digest",
+                    "is required: the tag cannot be resolved without a registry",
+                );
+                None
+            }
+        };
+        errors.finish()?;
+        let Some(digest) = digest else {
+            return Err(relman_domain::ValidationError::field("digest", "is required").into());
+        };
+        let now = crate::now();
+        let version = ComponentVersion {
+            id: Uuid::now_v7(),
+            component_id: component.id,
+            tag: input.tag,
+            digest,
+            semver,
+            channel,
+            source: VersionSource::Manual,
+            platforms: vec![],
+            pushed_at: None,
+            first_seen_at: now,
+            updated_at: now,
+            gone: false,
+        };
+        Ok(self.store.upsert_manual_version(version).await?)
+    }
+
+    /// A component's versions (synced and manual), newest semver first.
+    pub async fn list_component_versions(
+        &self,
+        key: &str,
+        query: VersionsQuery,
+    ) -> Result<Vec<ComponentVersion>, ServiceError> {
+        let component = self.component(key).await?;
+        let mut errors = Errors::default();
+        let channel = channel_filter(&mut errors, query.channel.as_deref());
+        if let Some(limit) = query.limit
+            && !(1..=MAX_VERSIONS_LIMIT).contains(&limit)
+        {
+            errors.push(
+                "limit",
+                format!("must be between 1 and {MAX_VERSIONS_LIMIT}"),
+            );
+        }
+        errors.finish()?;
+        let mut versions = self
+            .store
+            .list_versions(VersionFilter {
+                component_id: Some(component.id),
+                channel,
+                ..Default::default()
+            })
+            .await?;
+        if let Some(limit) = query.limit {
+            versions.truncate(limit as usize);
+        }
+        Ok(versions)
+    }
+
+    /// Version maps across components, filtered.
+    pub async fn list_version_maps(
+        &self,
+        query: VersionMapQuery,
+    ) -> Result<Vec<ComponentVersion>, ServiceError> {
+        let mut errors = Errors::default();
+        let channel = channel_filter(&mut errors, query.channel.as_deref());
+        let source = query.source.as_deref().and_then(|s| {
+            let parsed = VersionSource::parse(s);
+            if parsed.is_none() {
+                errors.push("source", "must be 'sync' or 'manual'");
+            }
+            parsed
+        });
+        errors.finish()?;
+        let component_id = match &query.component_id {
+            Some(key) => Some(self.component(key).await?.id),
+            None => None,
+        };
+        Ok(self
+            .store
+            .list_versions(VersionFilter {
+                component_id,
+                channel,
+                source,
+                include_gone: false,
+            })
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_tag;
+
+    #[test]
+    fn tag_table() {
+        let long = "a".repeat(128);
+        let too_long = "a".repeat(129);
+        for (tag, ok) in [
+            ("v1.2.3", true),
+            ("latest", true),
+            ("_x", true),
+            (long.as_str(), true),
+            ("", false),
+            (".v1", false),
+            ("-v1", false),
+            ("v1/2", false),
+            ("v1:2", false),
+            (too_long.as_str(), false),
+        ] {
+            assert_eq!(valid_tag(tag), ok, "{tag:?}");
+        }
+    }
+}
