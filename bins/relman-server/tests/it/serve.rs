@@ -1,0 +1,112 @@
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+
+use relman_test_support::db::TestDb;
+use serde_json::{Value, json};
+
+use crate::server::{Server, command};
+
+/// Creates a component and a version map, restarts the server, and finds both again.
+fn data_survives_restart(extra: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, extra);
+    let mode = std::fs::metadata(data.join("admin-token"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the generated token is private");
+
+    let client = server.client();
+    let created = client
+        .post(server.url("/api/v1/components"))
+        .bearer_auth(&server.token)
+        .json(&json!({"name": "api", "imageRepository": "myorg/api"}))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert!(created.headers().contains_key("x-request-id"));
+    let mapped = client
+        .post(server.url("/api/v1/version-maps"))
+        .bearer_auth(&server.token)
+        .json(&json!({"componentId": "api", "tag": "v1.0.0", "digest": format!("sha256:{}", "c".repeat(64))}))
+        .send()
+        .unwrap();
+    assert_eq!(mapped.status(), 201);
+    let unauth = client.get(server.url("/api/v1/components")).send().unwrap();
+    assert_eq!(unauth.status(), 401);
+    assert!(
+        server.terminate().success(),
+        "SIGTERM ends the server cleanly"
+    );
+
+    let again = Server::start(&data, extra);
+    let versions: Value = again
+        .client()
+        .get(again.url("/api/v1/components/api/versions"))
+        .bearer_auth(&again.token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        versions[0]["tag"], "v1.0.0",
+        "data and token survive a restart"
+    );
+}
+
+#[test]
+fn sqlite_default_survives_restart() {
+    data_survives_restart(&[]);
+}
+
+#[test]
+fn postgres_survives_restart() {
+    let Some(db) = TestDb::postgres() else { return };
+    data_survives_restart(&["--database-url", &db.url_string]);
+}
+
+fn fails_to_start(args: &[&str], config: Option<&str>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(&dir.path().join("data"));
+    cmd.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
+    if let Some(text) = config {
+        let path = dir.path().join("relman.toml");
+        std::fs::write(&path, text).unwrap();
+        cmd.arg("--config").arg(path);
+    }
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success(), "the server should refuse to start");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn refuses_bad_configuration() {
+    let err = fails_to_start(
+        &[],
+        Some("listen = \"127.0.0.1:0\"\nlisten_adress = \"x\"\n"),
+    );
+    assert!(err.contains("listen_adress"), "{err}");
+    let err = fails_to_start(&["--database-url", "mysql://localhost/relman"], None);
+    assert!(
+        err.contains("unsupported database URL scheme 'mysql'"),
+        "{err}"
+    );
+    let err = fails_to_start(
+        &["--database-url", "postgres://nobody@127.0.0.1:1/none"],
+        None,
+    );
+    assert!(err.contains("opening the database"), "{err}");
+}
+
+#[test]
+fn openapi_subcommand_prints_the_document() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relman-server"))
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["info"]["title"], "relman");
+    assert_eq!(doc, serde_json::to_value(relman_http::openapi()).unwrap());
+}

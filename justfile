@@ -1,0 +1,25 @@
+# relman one-liners. `pip install rust-just` or `cargo install just` provides `just`.
+
+# Run the server on its embedded default (SQLite in ./relman-data).
+run:
+    cargo run --release -p relman-server -- serve
+
+# The whole test suite (PostgreSQL tests run when a local server answers).
+test:
+    ./scripts/test
+
+# The whole test suite, failing if PostgreSQL is not there.
+test-pg:
+    RELMAN_TEST_POSTGRES_URL=${RELMAN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} RELMAN_REQUIRE_POSTGRES=1 ./scripts/test
+
+# Formatting, clippy and the layering rules.
+lint:
+    ./scripts/lint
+
+# Regenerate the checked-in OpenAPI document.
+openapi:
+    cargo run -q -p relman-server -- openapi > openapi/relman.json
+
+# Criterion benchmarks of the domain.
+bench:
+    cargo bench -p relman-domain
