@@ -27,6 +27,7 @@ pub struct FileConfig {
     database_max_connections: Option<u32>,
     max_body_bytes: Option<usize>,
     log_format: Option<LogFormat>,
+    sync_interval_seconds: Option<u64>,
 }
 
 /// Overrides given on the command line.
@@ -63,6 +64,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The admin token, when given by environment rather than generated.
     pub admin_token: Option<String>,
+    /// How often every component with a registry is synced; `0` turns scheduled sync off.
+    pub sync_interval_seconds: u64,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             log_format: LogFormat::Text,
             admin_token: None,
+            sync_interval_seconds: 0,
         }
     }
 }
@@ -89,6 +93,7 @@ const ENV_KEYS: &[&str] = &[
     "RELMAN_LOG_FORMAT",
     "RELMAN_ADMIN_TOKEN",
     "RELMAN_CONFIG",
+    "RELMAN_SYNC_INTERVAL_SECONDS",
 ];
 
 impl Config {
@@ -131,6 +136,11 @@ impl Config {
                 _ => bail!("RELMAN_LOG_FORMAT: '{v}' is neither 'text' nor 'json'"),
             };
         }
+        if let Some(v) = var("RELMAN_SYNC_INTERVAL_SECONDS") {
+            c.sync_interval_seconds = v
+                .parse()
+                .with_context(|| format!("RELMAN_SYNC_INTERVAL_SECONDS: '{v}' is not a number"))?;
+        }
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
         if let Some(v) = flags.listen {
             c.listen = v;
@@ -165,6 +175,9 @@ impl Config {
         }
         if let Some(v) = f.log_format {
             self.log_format = v;
+        }
+        if let Some(v) = f.sync_interval_seconds {
+            self.sync_interval_seconds = v;
         }
     }
 

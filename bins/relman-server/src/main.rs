@@ -95,11 +95,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = HttpSettings {
         max_body_bytes: config.max_body_bytes,
     };
-    let state = AppState::new(
-        Service::new(store),
-        Authenticator::with_admin_token(&token),
-        &settings,
-    );
+    let service = Service::new(store);
+    if config.sync_interval_seconds > 0 {
+        let interval = Duration::from_secs(config.sync_interval_seconds);
+        actix_web::rt::spawn(scheduled_sync(service.clone(), interval));
+    }
+    let state = AppState::new(service, Authenticator::with_admin_token(&token), &settings);
     let server = HttpServer::new(move || relman_http::app(state.clone()))
         .bind(config.listen)
         .with_context(|| format!("binding {}", config.listen))?
@@ -109,4 +110,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     server.run().await.context("serving")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Syncs every component with a registry, every `interval`. One failing registry is logged and
+/// does not stop the others; a sync of a component never overlaps another of the same component.
+async fn scheduled_sync(service: Service, interval: Duration) {
+    tracing::info!(interval_s = interval.as_secs(), "scheduled sync enabled");
+    loop {
+        for (component, outcome) in service.sync_all().await {
+            match outcome {
+                Ok(r) => tracing::info!(
+                    component,
+                    added = r.added,
+                    updated = r.updated,
+                    gone = r.gone,
+                    requests = r.registry_requests,
+                    "scheduled sync done"
+                ),
+                Err(e) => {
+                    tracing::warn!(component, error = %e, chain = ?e, "scheduled sync failed")
+                }
+            }
+        }
+        actix_web::rt::time::sleep(interval).await;
+    }
 }

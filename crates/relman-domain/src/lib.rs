@@ -8,6 +8,7 @@ mod channel;
 mod component;
 mod digest;
 mod error;
+mod integration;
 mod version;
 
 pub use channel::{Channel, ChannelRule, ChannelRules, classify_channel};
@@ -16,6 +17,9 @@ pub use component::{
 };
 pub use digest::{Digest, DigestAlgorithm};
 pub use error::{FieldError, ValidationError};
+pub use integration::{
+    IntegrationAuth, IntegrationName, MAX_CONCURRENCY_LIMIT, RegistryIntegration, Secret,
+};
 pub use version::{
     ComponentVersion, Platform, VersionSource, compare_versions_desc, parse_semver,
     parse_tag_semver,
@@ -24,6 +28,7 @@ pub use version::{
 mod aliases;
 mod canonical;
 mod compare;
+mod deletion;
 #[cfg(test)]
 mod fixtures;
 mod latest;
@@ -33,6 +38,7 @@ mod selector;
 pub use aliases::{Alias, compute_aliases};
 pub use canonical::{canonical_members_json, content_digest};
 pub use compare::{Comparison, ComponentRef, MemberChange, compare};
+pub use deletion::{NotDeletable, check_deletable};
 pub use latest::latest_release;
 pub use release::{
     Release, ReleaseMember, ReleaseName, ReleaseStatus, SourceRef, TransitionError, transition,

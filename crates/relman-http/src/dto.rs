@@ -1,6 +1,8 @@
 //! Request and response bodies: the API's wire shapes, camelCase JSON.
 
 pub mod components;
+pub mod integrations;
+pub mod releases;
 pub mod versions;
 
 use chrono::{DateTime, SecondsFormat, Utc};

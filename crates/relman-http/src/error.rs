@@ -90,6 +90,14 @@ impl ApiError {
         }
     }
 
+    /// Adds per-field details to an error that is not a plain validation failure
+    /// (`duplicate_component`, `unresolvable_version`), so clients find the failing member.
+    #[must_use]
+    pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Self {
+        self.errors = Some(errors);
+        self
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         self.code
@@ -156,6 +164,64 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound { .. } => Self::new(S::NOT_FOUND, "not_found", e.to_string()),
             ServiceError::NameExists { .. } => Self::new(S::CONFLICT, "name_exists", e.to_string()),
             ServiceError::InUse { .. } => Self::new(S::CONFLICT, "in_use", e.to_string()),
+            ServiceError::EmptyRelease { ref field } => {
+                let field = field.clone();
+                Self::new(S::BAD_REQUEST, "empty_release", e.to_string()).with_errors(vec![
+                    FieldProblem {
+                        field,
+                        message: "must hold at least one member".into(),
+                    },
+                ])
+            }
+            ServiceError::DuplicateComponent { ref field, .. } => {
+                let problem = FieldProblem {
+                    field: format!("{field}.componentId"),
+                    message: e.to_string(),
+                };
+                Self::new(S::BAD_REQUEST, "duplicate_component", e.to_string())
+                    .with_errors(vec![problem])
+            }
+            ServiceError::Unresolvable { ref members } => {
+                let problems = members
+                    .iter()
+                    .map(|m| FieldProblem {
+                        field: m.field.clone(),
+                        message: m.reason.to_string(),
+                    })
+                    .collect();
+                Self::new(
+                    S::UNPROCESSABLE_ENTITY,
+                    "unresolvable_version",
+                    e.to_string(),
+                )
+                .with_errors(problems)
+            }
+            ServiceError::NameExistsDifferentContent { .. } => {
+                Self::new(S::CONFLICT, "name_exists", e.to_string())
+            }
+            ServiceError::InvalidTransition(_) => {
+                Self::new(S::CONFLICT, "invalid_transition", e.to_string())
+            }
+            ServiceError::ReleaseImmutable { .. } => {
+                Self::new(S::CONFLICT, "release_immutable", e.to_string())
+            }
+            ServiceError::NothingDeployed { .. } => {
+                Self::new(S::UNPROCESSABLE_ENTITY, "nothing_deployed", e.to_string())
+            }
+            ServiceError::Contended { .. } => {
+                Self::new(S::CONFLICT, "concurrent_update", e.to_string())
+            }
+            ServiceError::NoRegistryIntegration { .. } => Self::new(
+                S::UNPROCESSABLE_ENTITY,
+                "no_registry_integration",
+                e.to_string(),
+            ),
+            ServiceError::TagNotInRegistry { .. } => Self::new(
+                S::UNPROCESSABLE_ENTITY,
+                "unresolvable_version",
+                e.to_string(),
+            ),
+            ServiceError::Registry(_) => registry_error(&e),
             ServiceError::NotReady(ref source) => {
                 tracing::warn!(error = %source, chain = ?source, "not ready");
                 Self::new(
@@ -175,4 +241,22 @@ impl From<ServiceError> for ApiError {
             }
         }
     }
+}
+
+/// 502 for a registry failure, saying what the registry answered. Registry errors never carry
+/// secrets in their `Display`, so the text is safe to return.
+fn registry_error(e: &ServiceError) -> ApiError {
+    let code = if e.is_registry_auth_failure() {
+        "registry_auth_failed"
+    } else {
+        "registry_error"
+    };
+    let cause = std::error::Error::source(e)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let detail = match e.registry_status() {
+        Some(status) => format!("the registry answered {status}: {cause}"),
+        None => format!("the registry could not be used: {cause}"),
+    };
+    ApiError::new(StatusCode::BAD_GATEWAY, code, detail)
 }

@@ -120,6 +120,31 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// A JSON body that may be absent: no body at all (no `Content-Length`, or `0`, and no
+/// `Transfer-Encoding`) is `None`; any body present is read exactly as [`JsonBody`] reads it, so
+/// a malformed optional body is still an error rather than silently ignored.
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let empty = !headers.contains_key(header::TRANSFER_ENCODING)
+            && headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| v.trim() == "0");
+        if empty {
+            return Box::pin(std::future::ready(Ok(Self(None))));
+        }
+        let body = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|JsonBody(v)| Self(Some(v))) })
+    }
+}
+
 /// Query parameters; a bad value is 400 `validation_failed` naming the parameter.
 #[derive(Debug)]
 pub struct QueryParams<T>(pub T);

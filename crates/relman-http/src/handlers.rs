@@ -1,5 +1,7 @@
 //! One module per resource; handlers parse, call the service, and map.
 
 pub mod components;
+pub mod integrations;
 pub mod meta;
+pub mod releases;
 pub mod version_maps;

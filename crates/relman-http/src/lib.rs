@@ -27,7 +27,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub use auth::Authenticator;
 pub use state::{AppState, HttpSettings};
 
-use handlers::{components, meta, version_maps};
+use handlers::{components, integrations, meta, releases, version_maps};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,7 +40,9 @@ use handlers::{components, meta, version_maps};
     modifiers(&BearerAuth),
     tags(
         (name = "components", description = "Container images relman tracks"),
+        (name = "registry-integrations", description = "Container registries relman syncs from"),
         (name = "version-maps", description = "Tag → semver, channel and digest assignments"),
+        (name = "releases", description = "Immutable bundles of exact image digests, one per component"),
         (name = "operations", description = "Health, readiness and API documents"),
     )
 )]
@@ -72,8 +74,26 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(components::update_component)
                 .service(components::delete_component)
                 .service(components::list_component_versions)
+                .service(components::sync_component_versions)
                 .service(version_maps::create_version_map)
-                .service(version_maps::list_version_maps),
+                .service(version_maps::list_version_maps)
+                // Fixed paths before `/releases/{id}`, which would otherwise take them as an id.
+                .service(releases::create_release_from_latest)
+                .service(releases::get_latest_release)
+                .service(releases::create_release)
+                .service(releases::list_releases)
+                .service(releases::get_release)
+                .service(releases::update_release)
+                .service(releases::delete_release)
+                .service(releases::deprecate_release)
+                .service(releases::compare_releases)
+                .service(releases::get_release_state)
+                .service(integrations::create_registry_integration)
+                .service(integrations::list_registry_integrations)
+                .service(integrations::get_registry_integration)
+                .service(integrations::update_registry_integration)
+                .service(integrations::delete_registry_integration)
+                .service(integrations::test_registry_integration),
         );
 }
 

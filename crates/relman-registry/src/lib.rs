@@ -1,1 +1,35 @@
-//! OCI Distribution client (arrives with registry sync).
+//! An OCI Distribution client for relman.
+//!
+//! [`RegistryClient`] is what the service layer uses (as `Arc<dyn RegistryClient>`);
+//! [`HttpRegistryClient`] implements it over reqwest with rustls:
+//!
+//! - authentication: anonymous, basic, a static bearer token, and the bearer token flow
+//!   (`WWW-Authenticate: Bearer realm=…` → token endpoint), with tokens cached per scope until
+//!   they expire and fetched once per scope however many requests wait for them;
+//! - tag listing that follows `Link` pagination and stops safely when a registry ignores `n`/`last`;
+//! - digest resolution by `HEAD` and `Docker-Content-Digest`, falling back to `GET` and sha256,
+//!   with every fetched byte verified against the digest, and platforms listed for multi-arch
+//!   indexes (attestations skipped);
+//! - politeness: bounded concurrency, optional pacing, `Retry-After` on 429/503 with capped
+//!   backoff, a timeout on every request, and a count of the requests made.
+//!
+//! Secrets never reach a `Display` or `Debug` output: [`RegistryAuth`] redacts them and errors
+//! name the registry by host only.
+
+mod api;
+mod auth;
+mod client;
+mod config;
+mod error;
+mod limits;
+mod manifests;
+mod names;
+mod tags;
+
+pub use api::{RegistryClient, ResolveOptions, ResolvedManifest};
+pub use client::HttpRegistryClient;
+pub use config::{RegistryAuth, RegistryConfig};
+pub use error::{AuthStage, OciError, OciErrorCode, RegistryError};
+pub use manifests::{
+    DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, is_index_media_type,
+};

@@ -29,8 +29,8 @@ pub struct ComponentInput {
     pub display_name: Option<String>,
     /// Repository path inside the registry.
     pub image_repository: String,
-    /// The registry integration serving the repository.
-    pub registry_integration_id: Option<Uuid>,
+    /// The registry integration serving the repository (UUID or name).
+    pub registry_integration_id: Option<String>,
     /// Defaults to `semver`.
     pub versioning_strategy: Option<String>,
     /// Defaults to `stable`.
@@ -51,7 +51,7 @@ pub struct ComponentPatch {
     /// New repository path.
     pub image_repository: Option<String>,
     /// New or cleared integration.
-    pub registry_integration_id: Option<Option<Uuid>>,
+    pub registry_integration_id: Option<Option<String>>,
     /// New strategy.
     pub versioning_strategy: Option<String>,
     /// New default channel.
@@ -110,6 +110,9 @@ impl Service {
             .as_deref()
             .and_then(|p| errors.take("tagPattern", TagPattern::new(p)));
         let rules = channel_rules(&mut errors, &input.channel_rules);
+        let integration_id = self
+            .integration_ref(&mut errors, input.registry_integration_id.as_deref())
+            .await?;
         errors.finish()?;
         let (Some(name), Some(display_name), Some(versioning_strategy), Some(default_channel)) =
             (name, display_name, strategy, default_channel)
@@ -123,7 +126,7 @@ impl Service {
             name,
             display_name,
             image_repository: input.image_repository,
-            registry_integration_id: input.registry_integration_id,
+            registry_integration_id: integration_id,
             versioning_strategy,
             default_channel,
             tag_pattern,
@@ -142,6 +145,11 @@ impl Service {
     pub async fn component(&self, key: &str) -> Result<Component, ServiceError> {
         let found = match Key::parse(key) {
             Key::Id(id) => self.store.component_by_id(id).await,
+            // A key that cannot be a name matches nothing; it never reaches the database (which
+            // may refuse bytes such as NUL outright).
+            Key::Name(name) if name.parse::<ComponentName>().is_err() => {
+                Err(StorageError::NotFound)
+            }
             Key::Name(name) => self.store.component_by_name(name).await,
         };
         found.map_err(|e| match e {
@@ -183,8 +191,8 @@ impl Service {
         {
             c.image_repository = repo;
         }
-        if let Some(id) = patch.registry_integration_id {
-            c.registry_integration_id = id;
+        if let Some(key) = patch.registry_integration_id {
+            c.registry_integration_id = self.integration_ref(&mut errors, key.as_deref()).await?;
         }
         if let Some(s) = &patch.versioning_strategy
             && let Some(s) = errors.parse("versioningStrategy", s)

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use relman_domain::ValidationError;
+use relman_domain::{ReleaseStatus, TransitionError, Unresolvable, ValidationError};
 use relman_storage::StorageError;
 
 /// The kinds of resource errors can be about.
@@ -12,6 +12,10 @@ pub enum Resource {
     Component,
     /// A version of a component.
     Version,
+    /// A registry integration.
+    Integration,
+    /// A release bundle.
+    Release,
 }
 
 impl fmt::Display for Resource {
@@ -19,6 +23,8 @@ impl fmt::Display for Resource {
         f.write_str(match self {
             Self::Component => "component",
             Self::Version => "version",
+            Self::Integration => "registry integration",
+            Self::Release => "release",
         })
     }
 }
@@ -55,12 +61,115 @@ pub enum ServiceError {
         /// What uses it.
         detail: String,
     },
+    /// A release was given no members.
+    #[error("a release needs at least one member ({field} is empty)")]
+    EmptyRelease {
+        /// The request field that held the members.
+        field: String,
+    },
+    /// Two members name the same component (perhaps once by name and once by id).
+    #[error(
+        "{field} names component '{component}' again (first at {first}); a release pins one version per component"
+    )]
+    DuplicateComponent {
+        /// The repeated member's path, e.g. `components[2]`.
+        field: String,
+        /// The component's name.
+        component: String,
+        /// The path of the member that named it first.
+        first: String,
+    },
+    /// Members whose selector matched no version; every failing member is listed.
+    #[error("{}", unresolved_summary(.members))]
+    Unresolvable {
+        /// The failing members, in request order.
+        members: Vec<UnresolvedMember>,
+    },
+    /// The release name is taken by a release with other members.
+    #[error(
+        "a release named '{name}' already exists with different content \
+         (its digest is {existing_digest}, this request's is {requested_digest})"
+    )]
+    NameExistsDifferentContent {
+        /// The name.
+        name: String,
+        /// The existing release's content digest.
+        existing_digest: String,
+        /// The content digest the request would have had.
+        requested_digest: String,
+    },
+    /// The status machine refuses the change.
+    #[error("{0}")]
+    InvalidTransition(TransitionError),
+    /// The release has left draft: its members and other frozen fields cannot change.
+    #[error(
+        "release '{key}' is {status}: {fields} can change only while it is a draft; \
+         create a new release instead"
+    )]
+    ReleaseImmutable {
+        /// The release's id or name as given.
+        key: String,
+        /// Its current status.
+        status: ReleaseStatus,
+        /// The frozen fields the request tried to change, comma-separated.
+        fields: String,
+    },
+    /// `pinFrom` names an environment where no release is deployed.
+    #[error("nothing is deployed in environment '{environment}' to start from")]
+    NothingDeployed {
+        /// The environment as given.
+        environment: String,
+    },
+    /// Other writers kept changing the resource while this request tried to; retrying helps.
+    #[error("{resource} '{key}' changed concurrently too often; retry the request")]
+    Contended {
+        /// What kind of resource.
+        resource: Resource,
+        /// Its id or name.
+        key: String,
+    },
+    /// The component has no registry to sync from.
+    #[error("component '{component}' has no registry integration to sync from")]
+    NoRegistryIntegration {
+        /// The component's name.
+        component: String,
+    },
+    /// The tag is not in the registry.
+    #[error("the registry has no tag '{tag}' for component '{component}'")]
+    TagNotInRegistry {
+        /// The component's name.
+        component: String,
+        /// The tag.
+        tag: String,
+    },
+    /// The registry failed; nothing was changed.
+    #[error("the registry failed")]
+    Registry(#[source] relman_registry::RegistryError),
     /// The database is unreachable or not migrated.
     #[error("not ready")]
     NotReady(#[source] StorageError),
     /// A storage failure the client cannot fix.
     #[error("internal storage error")]
     Storage(#[source] StorageError),
+}
+
+/// A release member whose selector did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnresolvedMember {
+    /// The member's path in the request, e.g. `components[1]`.
+    pub field: String,
+    /// The component's name.
+    pub component: String,
+    /// Why no version was chosen.
+    pub reason: Unresolvable,
+}
+
+fn unresolved_summary(members: &[UnresolvedMember]) -> String {
+    let parts: Vec<String> = members
+        .iter()
+        .map(|m| format!("{}: {}", m.field, m.reason))
+        .collect();
+    format!("cannot resolve {}", parts.join("; "))
 }
 
 impl From<ValidationError> for ServiceError {
@@ -74,6 +183,24 @@ impl From<StorageError> for ServiceError {
         match e {
             StorageError::Unavailable(_) => Self::NotReady(e),
             other => Self::Storage(other),
+        }
+    }
+}
+
+impl ServiceError {
+    /// The registry refused the credentials.
+    pub fn is_registry_auth_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::Registry(relman_registry::RegistryError::AuthFailed { .. })
+        )
+    }
+
+    /// The HTTP status the registry answered, for registry failures that had one.
+    pub fn registry_status(&self) -> Option<u16> {
+        match self {
+            Self::Registry(e) => e.status(),
+            _ => None,
         }
     }
 }

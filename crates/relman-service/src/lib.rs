@@ -7,11 +7,28 @@
 mod components;
 mod error;
 mod input;
+mod integrations;
+mod registry;
+mod release_changes;
+mod release_input;
+mod releases;
+mod sync;
 mod version_maps;
 
 pub use components::{ChannelRuleInput, ComponentInput, ComponentPatch};
-pub use error::{Resource, ServiceError};
+pub use error::{Resource, ServiceError, UnresolvedMember};
+pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
+pub use registry::{HttpConnector, RegistryConnector, registry_config};
+pub use release_input::{
+    FromLatestInput, MemberInput, PinFromInput, ReleaseInput, ReleasePatch, ReleaseQuery,
+    SourceRefInput,
+};
+pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
+pub use relman_storage::ReleaseSummary;
+pub use sync::{SyncOptions, SyncReport};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use relman_storage::Store;
@@ -27,12 +44,25 @@ pub(crate) fn now() -> DateTime<Utc> {
 #[derive(Clone)]
 pub struct Service {
     store: Store,
+    registries: Arc<dyn RegistryConnector>,
+    sync_locks: Arc<sync::SyncLocks>,
+    sync_concurrency: usize,
 }
 
 impl Service {
     /// A service over an opened (migrated) store.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self::with_registry_connector(store, Arc::new(HttpConnector))
+    }
+
+    /// A service that reaches registries through `registries` (tests inject faults this way).
+    pub fn with_registry_connector(store: Store, registries: Arc<dyn RegistryConnector>) -> Self {
+        Self {
+            store,
+            registries,
+            sync_locks: Arc::default(),
+            sync_concurrency: 8,
+        }
     }
 
     /// Whether the service can take traffic: the database answers and is migrated.

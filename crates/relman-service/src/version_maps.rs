@@ -97,17 +97,27 @@ impl Service {
                     None
                 }
             },
-            None => {
+            None if component.registry_integration_id.is_none() => {
                 errors.push(
                     "digest",
-                    "is required: the tag cannot be resolved without a registry",
+                    "is required: the component has no registry integration to resolve the tag",
                 );
                 None
             }
+            None => None,
         };
         errors.finish()?;
-        let Some(digest) = digest else {
-            return Err(relman_domain::ValidationError::field("digest", "is required").into());
+        let (digest, platforms, pushed_at) = match digest {
+            Some(d) => (d, vec![], None),
+            None => match self.resolve_tag(&component, &input.tag).await? {
+                Some(m) => (m.digest, m.platforms, m.created),
+                None => {
+                    return Err(ServiceError::TagNotInRegistry {
+                        component: component.name.to_string(),
+                        tag: input.tag,
+                    });
+                }
+            },
         };
         let now = crate::now();
         let version = ComponentVersion {
@@ -118,8 +128,8 @@ impl Service {
             semver,
             channel,
             source: VersionSource::Manual,
-            platforms: vec![],
-            pushed_at: None,
+            platforms,
+            pushed_at,
             first_seen_at: now,
             updated_at: now,
             gone: false,

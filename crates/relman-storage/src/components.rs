@@ -14,7 +14,7 @@ use crate::store::Store;
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = components)]
 #[diesel(treat_none_as_null = true)]
-struct ComponentRow {
+pub(crate) struct ComponentRow {
     id: String,
     name: String,
     display_name: String,

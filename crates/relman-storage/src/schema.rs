@@ -33,5 +33,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    releases (id) {
+        id -> Text,
+        name -> Text,
+        display_name -> Text,
+        status -> Text,
+        digest -> Text,
+        version -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        prerelease -> Bool,
+        metadata -> Text,
+        source_ref -> Nullable<Text>,
+        component_count -> Integer,
+        created_at -> BigInt,
+        created_by -> Text,
+        updated_at -> BigInt,
+        deprecated_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    release_members (release_id, component_id) {
+        release_id -> Text,
+        component_id -> Text,
+        position -> Integer,
+        component_name -> Text,
+        image_repository -> Text,
+        tag -> Text,
+        version -> Nullable<Text>,
+        digest -> Text,
+        channel -> Nullable<Text>,
+        platforms -> Text,
+    }
+}
+
 diesel::joinable!(component_versions -> components (component_id));
-diesel::allow_tables_to_appear_in_same_query!(components, component_versions);
+diesel::joinable!(release_members -> releases (release_id));
+diesel::joinable!(release_members -> components (component_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    components,
+    component_versions,
+    releases,
+    release_members
+);
+
+diesel::table! {
+    registry_integrations (id) {
+        id -> Text,
+        name -> Text,
+        url -> Text,
+        insecure -> Bool,
+        auth_type -> Text,
+        username -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        max_concurrency -> Nullable<Integer>,
+        requests_per_second -> Nullable<Double>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    version_retags (id) {
+        id -> Text,
+        component_id -> Text,
+        tag -> Text,
+        old_digest -> Text,
+        new_digest -> Text,
+        detected_at -> BigInt,
+    }
+}

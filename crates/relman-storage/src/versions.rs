@@ -14,7 +14,7 @@ use crate::store::Store;
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = cv)]
 #[diesel(treat_none_as_null = true)]
-struct VersionRow {
+pub(crate) struct VersionRow {
     id: String,
     component_id: String,
     tag: String,
@@ -29,13 +29,14 @@ struct VersionRow {
     gone: bool,
 }
 
+/// A platform image as stored in a JSON column (versions and release members share it).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct StoredPlatform {
-    os: String,
-    architecture: String,
+pub(crate) struct StoredPlatform {
+    pub(crate) os: String,
+    pub(crate) architecture: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    variant: Option<String>,
-    digest: String,
+    pub(crate) variant: Option<String>,
+    pub(crate) digest: String,
 }
 
 impl From<&ComponentVersion> for VersionRow {

@@ -110,3 +110,57 @@ fn openapi_subcommand_prints_the_document() {
     assert_eq!(doc["info"]["title"], "relman");
     assert_eq!(doc, serde_json::to_value(relman_http::openapi()).unwrap());
 }
+
+/// With a sync interval, versions appear without anyone asking for a sync.
+#[test]
+fn scheduled_sync_fills_versions() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let registry = rt.block_on(relman_test_support::registry::TestRegistry::start(
+        relman_test_support::registry::RegistryMode::Anonymous,
+    ));
+    let pushed = rt.block_on(registry.pusher().push_image(
+        "myorg/api",
+        "v1.0.0",
+        &relman_test_support::registry::ImageSpec::default(),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("relman.toml");
+    std::fs::write(&config, "sync_interval_seconds = 1\n").unwrap();
+    let server = Server::start(&data, &["--config", config.to_str().unwrap()]);
+    let client = server.client();
+    let integration: Value = client
+        .post(server.url("/api/v1/registry-integrations"))
+        .bearer_auth(&server.token)
+        .json(&json!({"name": "reg", "url": registry.url(), "insecure": true}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let created = client
+        .post(server.url("/api/v1/components"))
+        .bearer_auth(&server.token)
+        .json(&json!({"name": "api", "imageRepository": "myorg/api", "registryIntegrationId": integration["id"]}))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let versions: Value = client
+            .get(server.url("/api/v1/components/api/versions"))
+            .bearer_auth(&server.token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if versions.as_array().is_some_and(|v| !v.is_empty()) {
+            assert_eq!(versions[0]["digest"], pushed.digest.to_string());
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no scheduled sync happened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

@@ -33,8 +33,8 @@ pub struct CreateComponentRequest {
     /// Repository path inside the registry.
     #[schema(example = "myorg/api")]
     pub image_repository: String,
-    /// The registry integration serving the repository.
-    pub registry_integration_id: Option<Uuid>,
+    /// The registry integration serving the repository, by UUID or name.
+    pub registry_integration_id: Option<String>,
     /// How tags are ordered; only `semver` today.
     #[schema(example = "semver")]
     pub versioning_strategy: Option<String>,
@@ -60,10 +60,10 @@ pub struct UpdateComponentRequest {
     /// New repository path.
     #[serde(default, deserialize_with = "present")]
     pub image_repository: Option<String>,
-    /// New integration; `null` clears it.
+    /// New integration (UUID or name); `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<Uuid>)]
-    pub registry_integration_id: Option<Option<Uuid>>,
+    #[schema(value_type = Option<String>)]
+    pub registry_integration_id: Option<Option<String>>,
     /// New versioning strategy.
     #[serde(default, deserialize_with = "present")]
     pub versioning_strategy: Option<String>,

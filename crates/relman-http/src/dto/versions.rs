@@ -165,3 +165,46 @@ impl From<VersionMapParams> for VersionMapQuery {
         }
     }
 }
+
+/// Options of a sync.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SyncRequest {
+    /// Re-resolve every tag, not only new and mutable ones.
+    #[serde(default)]
+    pub force_refresh: bool,
+}
+
+/// What a sync found and did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncResponse {
+    /// Tags the registry lists that the component tracks.
+    pub synced: usize,
+    /// The component's versions after the sync, newest first.
+    pub versions: Vec<VersionResponse>,
+    /// Tags seen for the first time.
+    pub added: usize,
+    /// Known tags whose digest or details changed, or that came back.
+    pub updated: usize,
+    /// Known tags left as they were.
+    pub unchanged: usize,
+    /// Tags that vanished from the registry (kept, marked `gone`).
+    pub gone: usize,
+    /// HTTP requests made to the registry.
+    pub registry_requests: u64,
+}
+
+impl From<relman_service::SyncReport> for SyncResponse {
+    fn from(r: relman_service::SyncReport) -> Self {
+        Self {
+            synced: r.synced,
+            versions: r.versions.into_iter().map(Into::into).collect(),
+            added: r.added,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            gone: r.gone,
+            registry_requests: r.registry_requests,
+        }
+    }
+}

@@ -1,13 +1,13 @@
 //! `/api/v1/components`.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use relman_service::Service;
+use relman_service::{Service, SyncOptions};
 
 use crate::auth::Principal;
 use crate::dto::components::{ComponentResponse, CreateComponentRequest, UpdateComponentRequest};
-use crate::dto::versions::{VersionResponse, VersionsParams};
+use crate::dto::versions::{SyncRequest, SyncResponse, VersionResponse, VersionsParams};
 use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 
 /// Registers a container component.
 #[utoipa::path(
@@ -155,4 +155,35 @@ pub async fn list_component_versions(
         .map(Into::into)
         .collect();
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// Refreshes a component's versions from its registry. Incremental unless `forceRefresh`; the body
+/// may be omitted. A registry failure changes nothing and answers 502.
+#[utoipa::path(
+    tag = "components",
+    operation_id = "sync_component_versions",
+    params(("id" = String, Path, description = "Component UUID or name")),
+    request_body(content = Option<SyncRequest>, description = "Optional"),
+    responses(
+        (status = 200, description = "Synced", body = SyncResponse),
+        (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The component has no registry integration", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The registry failed; nothing changed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/components/{id}/sync-versions")]
+pub async fn sync_component_versions(
+    _who: Principal,
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<SyncRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let options = SyncOptions {
+        force_refresh: body.unwrap_or_default().force_refresh,
+    };
+    let report = service.sync_versions(&id, options).await?;
+    Ok(HttpResponse::Ok().json(SyncResponse::from(report)))
 }

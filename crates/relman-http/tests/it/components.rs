@@ -15,11 +15,22 @@ backend_tests!(
 
 async fn create_get_list_in_seed_shape(store: Store) {
     let app = app!(store);
+    let integration = send(
+        &app,
+        post(
+            "/api/v1/registry-integrations",
+            json!({"name": "hub", "url": "https://registry.example"}),
+        ),
+    )
+    .await
+    .expect(201)
+    .body;
+    let integration_id = integration["id"].as_str().unwrap();
     let body = json!({
         "name": "api",
         "displayName": "API Service",
         "imageRepository": "myorg/api",
-        "registryIntegrationId": "0190f3c2-7a4e-7b8c-9d0e-1f2a3b4c5d6e",
+        "registryIntegrationId": integration_id,
         "versioningStrategy": "semver",
         "defaultChannel": "stable"
     });
@@ -31,10 +42,7 @@ async fn create_get_list_in_seed_shape(store: Store) {
         ("name", json!("api")),
         ("displayName", json!("API Service")),
         ("imageRepository", json!("myorg/api")),
-        (
-            "registryIntegrationId",
-            json!("0190f3c2-7a4e-7b8c-9d0e-1f2a3b4c5d6e"),
-        ),
+        ("registryIntegrationId", json!(integration_id)),
         ("versioningStrategy", json!("semver")),
         ("defaultChannel", json!("stable")),
     ] {
@@ -71,6 +79,16 @@ async fn create_get_list_in_seed_shape(store: Store) {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["api", "worker"], "a plain array, by name");
+    let unknown = send(
+        &app,
+        post(
+            "/api/v1/components",
+            json!({"name": "x", "imageRepository": "a/b", "registryIntegrationId": "0190f3c2-7a4e-7b8c-9d0e-1f2a3b4c5d6e"}),
+        ),
+    )
+    .await
+    .problem(400, "validation_failed");
+    assert_eq!(unknown.fields(), ["registryIntegrationId"]);
     let worker = &list[1];
     assert_eq!(
         worker["displayName"], "worker",

@@ -8,6 +8,11 @@
 
 mod components;
 mod errors;
+mod integrations;
 mod meta;
+mod release_fixtures;
+mod release_lifecycle;
+mod releases;
 mod support;
+mod sync;
 mod version_maps;

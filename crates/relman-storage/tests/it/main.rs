@@ -1,8 +1,13 @@
 //! Storage integration tests, each run on SQLite and (when configured) PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on any unexpected error")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
 
 mod components;
 mod fixtures;
 mod migrations;
+mod releases;
 mod versions;

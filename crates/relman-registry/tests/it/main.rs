@@ -1,0 +1,8 @@
+//! Integration tests of the registry client against a real `docker-registry` process, with
+//! proxies in front of it for pagination and fault injection.
+
+mod auth;
+mod faults;
+mod manifests;
+mod support;
+mod tags;

@@ -1,0 +1,237 @@
+//! Changes to existing releases: update, deprecate, delete.
+//!
+//! Each is read → decide with the domain's rules → compare-and-set write. When another writer
+//! changed the release in between, the write changes nothing and the decision is taken again on
+//! a fresh read, so a rule (the status machine, the draft-only members) is always checked against
+//! the state the write lands on.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use relman_domain::{
+    Release, ReleaseMember, ReleaseStatus, check_deletable, content_digest, transition,
+};
+
+use crate::Service;
+use crate::error::{Resource, ServiceError};
+use crate::input::{Errors, text};
+use crate::release_input::{
+    MAX_REASON, MemberSpec, ReleasePatch, bundle_version, display_name, members, metadata, notes,
+    source_ref,
+};
+
+/// Reads and retries before giving up on a release that keeps changing under a request.
+const CHANGE_ATTEMPTS: usize = 16;
+
+/// A validated patch: what to set, each `None` meaning "keep".
+struct Changes {
+    display_name: Option<String>,
+    metadata: Option<std::collections::BTreeMap<String, String>>,
+    notes: Option<Option<String>>,
+    status: Option<ReleaseStatus>,
+    members: Option<Vec<MemberSpec>>,
+    version: Option<Option<semver::Version>>,
+    prerelease: Option<bool>,
+    source_ref: Option<Option<relman_domain::SourceRef>>,
+}
+
+impl Changes {
+    fn parse(patch: &ReleasePatch) -> Result<Self, ServiceError> {
+        let mut errors = Errors::default();
+        let changes = Self {
+            display_name: display_name(&mut errors, patch.display_name.as_deref()),
+            metadata: patch
+                .metadata
+                .as_ref()
+                .map(|m| metadata(&mut errors, Some(m))),
+            notes: patch
+                .notes
+                .as_ref()
+                .map(|n| notes(&mut errors, n.as_deref())),
+            status: patch
+                .status
+                .as_deref()
+                .and_then(|s| errors.parse::<ReleaseStatus>("status", s)),
+            members: patch
+                .components
+                .as_ref()
+                .map(|c| members(&mut errors, "components", c)),
+            version: patch
+                .version
+                .as_ref()
+                .map(|v| bundle_version(&mut errors, v.as_deref())),
+            prerelease: patch.prerelease,
+            source_ref: patch
+                .source_ref
+                .as_ref()
+                .map(|s| source_ref(&mut errors, s.as_ref())),
+        };
+        errors.finish()?;
+        if changes.members.as_ref().is_some_and(Vec::is_empty) {
+            return Err(ServiceError::EmptyRelease {
+                field: "components".into(),
+            });
+        }
+        Ok(changes)
+    }
+
+    /// The frozen fields this patch touches, as the client spells them.
+    fn frozen_fields(&self) -> Vec<&'static str> {
+        [
+            ("components", self.members.is_some()),
+            ("version", self.version.is_some()),
+            ("prerelease", self.prerelease.is_some()),
+            ("sourceRef", self.source_ref.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
+    }
+}
+
+/// The next `updated_at`: now, but always after the previous one, so that the compare-and-set
+/// on `updated_at` can never mistake a changed release for an unchanged one.
+fn next_updated_at(previous: DateTime<Utc>) -> DateTime<Utc> {
+    let now = crate::now();
+    if now > previous {
+        now
+    } else {
+        previous + TimeDelta::microseconds(1)
+    }
+}
+
+impl Service {
+    /// Applies a partial update. Display name, metadata, notes and status (along the status
+    /// machine) may always change; members, version, prerelease and source reference only while
+    /// the release is a draft. New members are resolved like a create's and change the digest.
+    pub async fn update_release(
+        &self,
+        key: &str,
+        patch: ReleasePatch,
+    ) -> Result<Release, ServiceError> {
+        let changes = Changes::parse(&patch)?;
+        let mut resolved: Option<Vec<ReleaseMember>> = None;
+        for _ in 0..CHANGE_ATTEMPTS {
+            let current = self.release(key).await?;
+            let frozen = changes.frozen_fields();
+            if current.status.is_frozen() && !frozen.is_empty() {
+                return Err(ServiceError::ReleaseImmutable {
+                    key: key.to_owned(),
+                    status: current.status,
+                    fields: frozen.join(", "),
+                });
+            }
+            if let Some(to) = changes.status {
+                transition(current.status, to).map_err(ServiceError::InvalidTransition)?;
+            }
+            if let (Some(specs), None) = (&changes.members, &resolved) {
+                resolved = Some(self.resolve_members(specs).await?);
+            }
+            let mut next = current.clone();
+            if let Some(d) = &changes.display_name {
+                next.display_name.clone_from(d);
+            }
+            if let Some(m) = &changes.metadata {
+                next.metadata.clone_from(m);
+            }
+            if let Some(n) = &changes.notes {
+                next.notes.clone_from(n);
+            }
+            if let Some(v) = &changes.version {
+                next.version.clone_from(v);
+            }
+            if let Some(p) = changes.prerelease {
+                next.prerelease = p;
+            }
+            if let Some(s) = &changes.source_ref {
+                next.source_ref.clone_from(s);
+            }
+            let replace_members = match &resolved {
+                Some(members) if *members != current.members => {
+                    next.members.clone_from(members);
+                    next.digest = content_digest(members);
+                    true
+                }
+                _ => false,
+            };
+            if let Some(to) = changes.status {
+                next.status = to;
+            }
+            if next == current {
+                // Nothing to write; an update that repeats the current state is a no-op.
+                return Ok(current);
+            }
+            next.updated_at = next_updated_at(current.updated_at);
+            if self
+                .store
+                .update_release(&next, current.updated_at, replace_members)
+                .await?
+            {
+                return Ok(next);
+            }
+        }
+        Err(ServiceError::Contended {
+            resource: Resource::Release,
+            key: key.to_owned(),
+        })
+    }
+
+    /// Deprecates a release (from any status; deprecating a deprecated release again is a no-op
+    /// that may update the reason). A deprecated release is never promoted or "latest" again.
+    pub async fn deprecate_release(
+        &self,
+        key: &str,
+        reason: Option<String>,
+    ) -> Result<Release, ServiceError> {
+        let mut errors = Errors::default();
+        let reason = reason.and_then(|r| text(&mut errors, "reason", &r, MAX_REASON));
+        errors.finish()?;
+        for _ in 0..CHANGE_ATTEMPTS {
+            let current = self.release(key).await?;
+            transition(current.status, ReleaseStatus::Deprecated)
+                .map_err(ServiceError::InvalidTransition)?;
+            let mut next = current.clone();
+            next.status = ReleaseStatus::Deprecated;
+            if reason.is_some() {
+                next.deprecated_reason.clone_from(&reason);
+            }
+            if next == current {
+                return Ok(current);
+            }
+            next.updated_at = next_updated_at(current.updated_at);
+            if self
+                .store
+                .update_release(&next, current.updated_at, false)
+                .await?
+            {
+                return Ok(next);
+            }
+        }
+        Err(ServiceError::Contended {
+            resource: Resource::Release,
+            key: key.to_owned(),
+        })
+    }
+
+    /// Deletes a release: always while draft, otherwise only if it was never deployed.
+    pub async fn delete_release(&self, key: &str) -> Result<(), ServiceError> {
+        for _ in 0..CHANGE_ATTEMPTS {
+            let current = self.release(key).await?;
+            // Deployment history does not exist yet, so only the status can prove a deployment.
+            check_deletable(current.status, false).map_err(|e| ServiceError::InUse {
+                resource: Resource::Release,
+                key: key.to_owned(),
+                detail: e.to_string(),
+            })?;
+            if self
+                .store
+                .delete_release(current.id, current.updated_at)
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(ServiceError::Contended {
+            resource: Resource::Release,
+            key: key.to_owned(),
+        })
+    }
+}

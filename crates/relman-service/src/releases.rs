@@ -1,0 +1,403 @@
+//! Release use cases: create (by selectors or from the latest versions), read, list, compare.
+//! Changes to existing releases are in `release_changes`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use relman_domain::{
+    Channel, Comparison, Component, ComponentName, ComponentVersion, MemberSelector, Release,
+    ReleaseMember, ReleaseName, ReleaseStatus, compare, content_digest, latest_release,
+    resolve_member,
+};
+use relman_storage::{ReleaseFilter, ReleaseSummary, StorageError};
+use uuid::Uuid;
+
+use crate::Service;
+use crate::error::{Resource, ServiceError, UnresolvedMember};
+use crate::input::{Errors, Key};
+use crate::release_input::{
+    FromLatestInput, Header, MemberSpec, ReleaseInput, ReleaseQuery, header, members, release_name,
+};
+
+/// Releases per page when the client does not say.
+pub const DEFAULT_PAGE_SIZE: i64 = 20;
+/// Most releases one page holds.
+pub const MAX_PAGE_SIZE: i64 = 100;
+
+/// Attempts at an insert whose name conflict vanished before it could be read (the other
+/// release was deleted in between).
+const CREATE_ATTEMPTS: usize = 3;
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The page's items.
+    pub items: Vec<T>,
+    /// The 1-based page number.
+    pub page: u64,
+    /// Items per page.
+    pub page_size: u64,
+    /// Items over all pages.
+    pub total_count: u64,
+    /// Pages in all (0 when there are no items).
+    pub total_pages: u64,
+}
+
+/// Where a release is deployed in one environment (the seed's release state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentState {
+    /// The environment.
+    pub environment_id: Uuid,
+    /// Its name.
+    pub environment_name: String,
+    /// `deployed`, `not_deployed`, `promoting`, `failed` or `superseded`.
+    pub status: String,
+    /// When the release was deployed there.
+    pub deployed_at: Option<DateTime<Utc>>,
+}
+
+fn release_not_found(key: &str) -> impl FnOnce(StorageError) -> ServiceError + '_ {
+    move |e| match e {
+        StorageError::NotFound => ServiceError::NotFound {
+            resource: Resource::Release,
+            key: key.to_owned(),
+        },
+        other => other.into(),
+    }
+}
+
+impl Service {
+    /// Creates a release from member selectors. `Ok((release, true))` when it was created;
+    /// `Ok((existing, false))` when a release of that name with the same content digest already
+    /// existed (a retried create is safe).
+    pub async fn create_release(
+        &self,
+        actor: &str,
+        input: ReleaseInput,
+    ) -> Result<(Release, bool), ServiceError> {
+        let mut errors = Errors::default();
+        let name = release_name(&mut errors, &input.name);
+        let header = header(
+            &mut errors,
+            input.display_name.as_deref(),
+            input.metadata.as_ref(),
+            input.notes.as_deref(),
+            input.prerelease,
+            input.version.as_deref(),
+            input.source_ref.as_ref(),
+        );
+        let specs = members(&mut errors, "components", &input.components);
+        errors.finish()?;
+        let Some(name) = name else {
+            // Unreachable: a `None` name recorded an error that `finish` returned.
+            return Err(relman_domain::ValidationError::field("name", "invalid").into());
+        };
+        if specs.is_empty() {
+            return Err(ServiceError::EmptyRelease {
+                field: "components".into(),
+            });
+        }
+        let members = self.resolve_members(&specs).await?;
+        self.insert_idempotent(actor, name, header, members).await
+    }
+
+    /// Creates a release whose members are the latest version of `channel` (or each component's
+    /// default channel) of the given components, or of every component.
+    pub async fn create_release_from_latest(
+        &self,
+        actor: &str,
+        input: FromLatestInput,
+    ) -> Result<(Release, bool), ServiceError> {
+        let mut errors = Errors::default();
+        let name = release_name(&mut errors, &input.name);
+        let header = header(
+            &mut errors,
+            input.display_name.as_deref(),
+            input.metadata.as_ref(),
+            input.notes.as_deref(),
+            input.prerelease,
+            input.version.as_deref(),
+            input.source_ref.as_ref(),
+        );
+        let channel = input
+            .channel
+            .as_deref()
+            .and_then(|c| errors.parse::<Channel>("channel", c));
+        if let Some(ids) = &input.component_ids {
+            for (i, key) in ids.iter().enumerate() {
+                if key.trim().is_empty() {
+                    errors.push(&format!("componentIds[{i}]"), "must not be empty");
+                }
+            }
+        }
+        errors.finish()?;
+        let Some(name) = name else {
+            return Err(relman_domain::ValidationError::field("name", "invalid").into());
+        };
+        if let Some(pin) = input.pin_from {
+            // No environment has anything deployed until deployments exist.
+            return Err(ServiceError::NothingDeployed {
+                environment: pin.environment_id,
+            });
+        }
+        let (keys, field) = match input.component_ids {
+            Some(ids) => (ids, "componentIds"),
+            None => {
+                let all = self.store.list_components().await?;
+                (
+                    all.into_iter().map(|c| c.id.to_string()).collect(),
+                    "components",
+                )
+            }
+        };
+        if keys.is_empty() {
+            return Err(ServiceError::EmptyRelease {
+                field: field.into(),
+            });
+        }
+        let selector = channel.map_or(MemberSelector::Default, MemberSelector::Channel);
+        let specs: Vec<MemberSpec> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, key)| MemberSpec {
+                field: format!("{field}[{i}]"),
+                key,
+                selector: selector.clone(),
+            })
+            .collect();
+        let members = self.resolve_members(&specs).await?;
+        self.insert_idempotent(actor, name, header, members).await
+    }
+
+    /// A release with its members, by UUID or name.
+    pub async fn release(&self, key: &str) -> Result<Release, ServiceError> {
+        let found = match Key::parse(key) {
+            Key::Id(id) => self.store.release_by_id(id).await,
+            Key::Name(name) if name.parse::<ReleaseName>().is_ok() => {
+                self.store.release_by_name(name).await
+            }
+            // No release can have a name that is not valid.
+            Key::Name(_) => Err(StorageError::NotFound),
+        };
+        found.map_err(release_not_found(key))
+    }
+
+    /// One page of releases, newest first.
+    pub async fn list_releases(
+        &self,
+        query: ReleaseQuery,
+    ) -> Result<Page<ReleaseSummary>, ServiceError> {
+        let mut errors = Errors::default();
+        let status = query
+            .status
+            .as_deref()
+            .and_then(|s| errors.parse::<ReleaseStatus>("status", s));
+        let page = query.page.unwrap_or(1);
+        if page < 1 {
+            errors.push("page", "must be 1 or more");
+        }
+        let page_size = query.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            errors.push("pageSize", format!("must be between 1 and {MAX_PAGE_SIZE}"));
+        }
+        let offset = (page - 1).checked_mul(page_size);
+        if page >= 1 && offset.is_none() {
+            errors.push("page", "is too large");
+        }
+        errors.finish()?;
+        let component_id = match query.component_id.as_deref() {
+            Some(key) if Uuid::parse_str(key).is_err() && key.parse::<ComponentName>().is_err() => {
+                return Err(ServiceError::NotFound {
+                    resource: Resource::Component,
+                    key: key.to_owned(),
+                });
+            }
+            Some(key) => Some(self.component(key).await?.id),
+            None => None,
+        };
+        let result = self
+            .store
+            .list_releases(
+                ReleaseFilter {
+                    status,
+                    component_id,
+                },
+                offset.unwrap_or(0),
+                page_size,
+            )
+            .await?;
+        let page_size = page_size.unsigned_abs();
+        Ok(Page {
+            items: result.items,
+            page: page.unsigned_abs(),
+            page_size,
+            total_count: result.total,
+            total_pages: result.total.div_ceil(page_size),
+        })
+    }
+
+    /// The latest release: the highest `version` among releases that are not draft, prerelease
+    /// or deprecated (semver decides, not time).
+    pub async fn latest_release(&self) -> Result<Release, ServiceError> {
+        let candidates = self.store.latest_release_candidates().await?;
+        let Some(winner) = latest_release(&candidates) else {
+            return Err(ServiceError::NotFound {
+                resource: Resource::Release,
+                key: "latest".into(),
+            });
+        };
+        self.release(&winner.id.to_string()).await
+    }
+
+    /// What changed from release `from` to release `to`.
+    pub async fn compare_releases(&self, from: &str, to: &str) -> Result<Comparison, ServiceError> {
+        let a = self.release(from).await?;
+        let b = self.release(to).await?;
+        Ok(compare(&a.members, &b.members))
+    }
+
+    /// Where a release is deployed, per environment. Empty until environments exist.
+    pub async fn release_state(&self, key: &str) -> Result<Vec<EnvironmentState>, ServiceError> {
+        self.release(key).await?;
+        Ok(Vec::new())
+    }
+
+    /// Resolves validated member specs: finds their components (one query), refuses a component
+    /// named twice, loads their versions (one query) and lets the domain choose each version.
+    /// Every member that cannot be resolved is reported, not only the first.
+    pub(crate) async fn resolve_members(
+        &self,
+        specs: &[MemberSpec],
+    ) -> Result<Vec<ReleaseMember>, ServiceError> {
+        let mut ids = Vec::new();
+        let mut names = Vec::new();
+        for spec in specs {
+            match Key::parse(&spec.key) {
+                Key::Id(id) => ids.push(id),
+                // A key that is no valid name cannot exist; it is not sent to the database
+                // (PostgreSQL refuses text with NUL bytes outright).
+                Key::Name(name) if name.parse::<ComponentName>().is_ok() => {
+                    names.push(name.to_owned());
+                }
+                Key::Name(_) => {}
+            }
+        }
+        let found = self.store.components_by_keys(ids, names).await?;
+        let by_id: HashMap<Uuid, &Component> = found.iter().map(|c| (c.id, c)).collect();
+        let by_name: HashMap<&str, &Component> =
+            found.iter().map(|c| (c.name.as_str(), c)).collect();
+        let mut chosen: Vec<(&MemberSpec, &Component)> = Vec::with_capacity(specs.len());
+        let mut first_field: HashMap<Uuid, &str> = HashMap::new();
+        for spec in specs {
+            let component = match Key::parse(&spec.key) {
+                Key::Id(id) => by_id.get(&id),
+                Key::Name(name) => by_name.get(name),
+            };
+            let Some(component) = component.copied() else {
+                return Err(ServiceError::NotFound {
+                    resource: Resource::Component,
+                    key: spec.key.clone(),
+                });
+            };
+            if let Some(first) = first_field.insert(component.id, &spec.field) {
+                return Err(ServiceError::DuplicateComponent {
+                    field: spec.field.clone(),
+                    component: component.name.to_string(),
+                    first: first.to_owned(),
+                });
+            }
+            chosen.push((spec, component));
+        }
+        let versions = self
+            .store
+            .versions_of_components(chosen.iter().map(|(_, c)| c.id).collect())
+            .await?;
+        let mut by_component: HashMap<Uuid, Vec<ComponentVersion>> = HashMap::new();
+        for v in versions {
+            by_component.entry(v.component_id).or_default().push(v);
+        }
+        let mut members = Vec::with_capacity(chosen.len());
+        let mut failures = Vec::new();
+        for (spec, component) in chosen {
+            let versions = by_component
+                .get(&component.id)
+                .map_or(&[][..], Vec::as_slice);
+            match resolve_member(component, versions, &spec.selector) {
+                Ok(member) => members.push(member),
+                Err(reason) => failures.push(UnresolvedMember {
+                    field: spec.field.clone(),
+                    component: component.name.to_string(),
+                    reason,
+                }),
+            }
+        }
+        if failures.is_empty() {
+            Ok(members)
+        } else {
+            Err(ServiceError::Unresolvable { members: failures })
+        }
+    }
+
+    /// Inserts a new release; when the name is taken, the stored release's content decides:
+    /// the same content digest is the same release (returned, not created), another is a
+    /// conflict. The unique constraint decides between concurrent creators, never a prior read.
+    async fn insert_idempotent(
+        &self,
+        actor: &str,
+        name: ReleaseName,
+        header: Header,
+        members: Vec<ReleaseMember>,
+    ) -> Result<(Release, bool), ServiceError> {
+        let now = crate::now();
+        let release = Release {
+            id: Uuid::now_v7(),
+            display_name: header.display_name.unwrap_or_else(|| name.to_string()),
+            name,
+            status: ReleaseStatus::Draft,
+            digest: content_digest(&members),
+            members,
+            version: header.version,
+            notes: header.notes,
+            prerelease: header.prerelease,
+            metadata: header.metadata,
+            source_ref: header.source_ref,
+            created_at: now,
+            created_by: actor.to_owned(),
+            updated_at: now,
+            deprecated_reason: None,
+        };
+        for _ in 0..CREATE_ATTEMPTS {
+            match self.store.insert_release(&release).await {
+                Ok(()) => return Ok((release, true)),
+                Err(StorageError::Conflict { .. }) => {}
+                Err(StorageError::ForeignKey) => {
+                    // A member's component was deleted between resolution and insert.
+                    return Err(ServiceError::NotFound {
+                        resource: Resource::Component,
+                        key: "(deleted while the release was being created)".into(),
+                    });
+                }
+                Err(other) => return Err(other.into()),
+            }
+            match self.store.release_by_name(release.name.as_str()).await {
+                Ok(existing) if existing.digest == release.digest => {
+                    return Ok((existing, false));
+                }
+                Ok(existing) => {
+                    return Err(ServiceError::NameExistsDifferentContent {
+                        name: release.name.to_string(),
+                        existing_digest: existing.digest.to_string(),
+                        requested_digest: release.digest.to_string(),
+                    });
+                }
+                // Deleted since the conflict: the name is free again, so try once more.
+                Err(StorageError::NotFound) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ServiceError::Contended {
+            resource: Resource::Release,
+            key: release.name.to_string(),
+        })
+    }
+}

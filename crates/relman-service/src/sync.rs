@@ -1,0 +1,304 @@
+//! Version sync: learn a component's tags and digests from its registry.
+//!
+//! Incremental by default: a known tag that is a semantic version is trusted (release tags are
+//! not re-pushed in practice), so an unchanged re-sync costs the tag-list pages and nothing else.
+//! Mutable tags (`latest`, anything not semver) are re-resolved every time; `force_refresh`
+//! re-resolves everything. Manual version maps are never touched. The outcome is written in one
+//! transaction: a failure part-way changes nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use futures_util::{StreamExt, stream};
+use relman_domain::{
+    Component, ComponentVersion, VersionSource, classify_channel, parse_tag_semver,
+};
+use relman_registry::{RegistryClient, RegistryError, ResolveOptions, ResolvedManifest};
+use relman_storage::{Retag, StorageError, SyncChanges, VersionFilter};
+use uuid::Uuid;
+
+use crate::Service;
+use crate::error::ServiceError;
+
+/// How to sync.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncOptions {
+    /// Re-resolve every tag, not only new and mutable ones.
+    pub force_refresh: bool,
+}
+
+/// What a sync found and did.
+#[derive(Debug, Clone)]
+pub struct SyncReport {
+    /// Tags the registry lists that the component tracks (after `tagPattern`).
+    pub synced: usize,
+    /// The component's current versions, newest first.
+    pub versions: Vec<ComponentVersion>,
+    /// Tags seen for the first time.
+    pub added: usize,
+    /// Known tags whose digest or details changed, or that came back.
+    pub updated: usize,
+    /// Known tags left as they were.
+    pub unchanged: usize,
+    /// Tags that vanished from the registry.
+    pub gone: usize,
+    /// HTTP requests made to the registry.
+    pub registry_requests: u64,
+}
+
+/// Per-component locks so that syncs of one component never overlap within this process
+/// (across replicas, the write transaction takes a PostgreSQL advisory lock).
+#[derive(Default)]
+pub(crate) struct SyncLocks(std::sync::Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>);
+
+impl SyncLocks {
+    fn for_component(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(id).or_default().clone()
+    }
+}
+
+fn needs_resolve(existing: Option<&ComponentVersion>, tag: &str, force: bool) -> bool {
+    match existing {
+        None => true,
+        Some(v) if v.source == VersionSource::Manual => false,
+        Some(v) => force || v.gone || parse_tag_semver(tag).is_none(),
+    }
+}
+
+impl Service {
+    /// The registry client for a component, or why there is none.
+    async fn client_for(
+        &self,
+        component: &Component,
+    ) -> Result<Arc<dyn RegistryClient>, ServiceError> {
+        let Some(id) = component.registry_integration_id else {
+            return Err(ServiceError::NoRegistryIntegration {
+                component: component.name.to_string(),
+            });
+        };
+        let integration = match self.store.integration(Some(id), None).await {
+            Ok(i) => i,
+            Err(StorageError::NotFound) => {
+                return Err(ServiceError::NoRegistryIntegration {
+                    component: component.name.to_string(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.registries
+            .connect(&integration)
+            .map_err(ServiceError::Registry)
+    }
+
+    /// Syncs a component's versions from its registry.
+    pub async fn sync_versions(
+        &self,
+        key: &str,
+        options: SyncOptions,
+    ) -> Result<SyncReport, ServiceError> {
+        let component = self.component(key).await?;
+        let lock = self.sync_locks.for_component(component.id);
+        let _guard = lock.lock().await;
+        let client = self.client_for(&component).await?;
+        let result = self.sync_with(&component, client.as_ref(), options).await;
+        if let Err(ServiceError::Registry(e)) = &result {
+            tracing::warn!(component = %component.name, error = %e, chain = ?e, "sync failed");
+        }
+        result
+    }
+
+    async fn sync_with(
+        &self,
+        component: &Component,
+        client: &dyn RegistryClient,
+        options: SyncOptions,
+    ) -> Result<SyncReport, ServiceError> {
+        let repo = component.image_repository.as_str();
+        let listed = client
+            .list_tags(repo)
+            .await
+            .map_err(ServiceError::Registry)?;
+        let listed: HashSet<String> = listed.into_iter().collect();
+        let tracked: Vec<&String> = listed
+            .iter()
+            .filter(|t| component.tag_pattern.as_ref().is_none_or(|p| p.matches(t)))
+            .collect();
+
+        let existing = self
+            .store
+            .list_versions(VersionFilter {
+                component_id: Some(component.id),
+                include_gone: true,
+                ..Default::default()
+            })
+            .await?;
+        let by_tag: HashMap<&str, &ComponentVersion> =
+            existing.iter().map(|v| (v.tag.as_str(), v)).collect();
+
+        let to_resolve: Vec<&String> = tracked
+            .iter()
+            .copied()
+            .filter(|t| needs_resolve(by_tag.get(t.as_str()).copied(), t, options.force_refresh))
+            .collect();
+        let mut unchanged = tracked.len() - to_resolve.len();
+        let limit = self.sync_concurrency;
+        let resolved: Vec<(String, Result<ResolvedManifest, RegistryError>)> =
+            stream::iter(to_resolve)
+                .map(|tag| async move {
+                    let options = ResolveOptions {
+                        fetch_created: true,
+                    };
+                    (tag.clone(), client.resolve_with(repo, tag, options).await)
+                })
+                .buffer_unordered(limit)
+                .collect()
+                .await;
+
+        let now = crate::now();
+        let mut changes = SyncChanges::default();
+        let (mut added, mut updated) = (0, 0);
+        let mut vanished: HashSet<String> = HashSet::new();
+        for (tag, result) in resolved {
+            let manifest = match result {
+                Ok(m) => m,
+                // Deleted between listing and resolving: treat as not listed.
+                Err(RegistryError::NotFound { .. }) => {
+                    vanished.insert(tag);
+                    continue;
+                }
+                Err(e) => return Err(ServiceError::Registry(e)),
+            };
+            let semver = parse_tag_semver(&tag);
+            let channel = classify_channel(&tag, semver.as_ref(), &component.channel_rules);
+            match by_tag.get(tag.as_str()) {
+                None => {
+                    added += 1;
+                    changes.inserts.push(ComponentVersion {
+                        id: Uuid::now_v7(),
+                        component_id: component.id,
+                        digest: manifest.digest,
+                        semver,
+                        channel,
+                        source: VersionSource::Sync,
+                        platforms: manifest.platforms,
+                        pushed_at: manifest.created,
+                        first_seen_at: now,
+                        updated_at: now,
+                        gone: false,
+                        tag,
+                    });
+                }
+                Some(old) => {
+                    let next = ComponentVersion {
+                        digest: manifest.digest,
+                        semver,
+                        channel,
+                        platforms: manifest.platforms,
+                        pushed_at: manifest.created.or(old.pushed_at),
+                        gone: false,
+                        updated_at: old.updated_at,
+                        ..(*old).clone()
+                    };
+                    if next == **old {
+                        unchanged += 1;
+                        continue;
+                    }
+                    if next.digest != old.digest {
+                        changes.retags.push(Retag {
+                            tag: tag.clone(),
+                            old_digest: old.digest.clone(),
+                            new_digest: next.digest.clone(),
+                        });
+                    }
+                    updated += 1;
+                    changes.updates.push(ComponentVersion {
+                        updated_at: now,
+                        ..next
+                    });
+                }
+            }
+        }
+        for v in &existing {
+            let still_listed = listed.contains(&v.tag) && !vanished.contains(&v.tag);
+            if v.source == VersionSource::Sync && !v.gone && !still_listed {
+                changes.gone.push(v.id);
+            }
+        }
+        let gone = changes.gone.len();
+        self.store.apply_sync(component.id, changes, now).await?;
+        let versions = self
+            .store
+            .list_versions(VersionFilter {
+                component_id: Some(component.id),
+                ..Default::default()
+            })
+            .await?;
+        Ok(SyncReport {
+            synced: tracked.len() - vanished.len(),
+            versions,
+            added,
+            updated,
+            unchanged,
+            gone,
+            registry_requests: client.request_count(),
+        })
+    }
+
+    /// Syncs every component that has a registry integration, one after another; a failing
+    /// registry does not stop the others. Returns each component's outcome.
+    pub async fn sync_all(&self) -> Vec<(String, Result<SyncReport, ServiceError>)> {
+        let components = match self.store.list_components().await {
+            Ok(c) => c,
+            Err(e) => return vec![("*".to_owned(), Err(e.into()))],
+        };
+        let mut outcomes = Vec::new();
+        for c in components
+            .into_iter()
+            .filter(|c| c.registry_integration_id.is_some())
+        {
+            let outcome = self
+                .sync_versions(&c.id.to_string(), SyncOptions::default())
+                .await;
+            outcomes.push((c.name.to_string(), outcome));
+        }
+        outcomes
+    }
+
+    /// Resolves one tag of a component through its registry (for version maps given no digest).
+    pub(crate) async fn resolve_tag(
+        &self,
+        component: &Component,
+        tag: &str,
+    ) -> Result<Option<ResolvedManifest>, ServiceError> {
+        let client = self.client_for(component).await?;
+        match client
+            .resolve_with(
+                &component.image_repository,
+                tag,
+                ResolveOptions {
+                    fetch_created: true,
+                },
+            )
+            .await
+        {
+            Ok(m) => Ok(Some(m)),
+            Err(RegistryError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(ServiceError::Registry(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_resolve;
+
+    #[test]
+    fn only_new_mutable_or_forced_tags_are_resolved() {
+        assert!(needs_resolve(None, "v1.0.0", false));
+        assert!(needs_resolve(None, "latest", false));
+    }
+}

@@ -1,0 +1,9 @@
+//! Service integration tests: use cases over a fresh database per test (SQLite and PostgreSQL).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
+
+mod releases;

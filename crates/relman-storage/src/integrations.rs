@@ -1,0 +1,180 @@
+//! Registry integration rows and queries.
+
+use diesel::prelude::*;
+use relman_domain::{IntegrationAuth, IntegrationName, RegistryIntegration, Secret};
+use uuid::Uuid;
+
+use crate::codec::{from_micros, parse, to_micros, uuid};
+use crate::error::StorageError;
+use crate::schema::{components, registry_integrations as ri};
+use crate::store::Store;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ri)]
+#[diesel(treat_none_as_null = true)]
+struct IntegrationRow {
+    id: String,
+    name: String,
+    url: String,
+    insecure: bool,
+    auth_type: String,
+    username: Option<String>,
+    secret: Option<String>,
+    max_concurrency: Option<i32>,
+    requests_per_second: Option<f64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<&RegistryIntegration> for IntegrationRow {
+    fn from(i: &RegistryIntegration) -> Self {
+        let (username, secret) = match &i.auth {
+            IntegrationAuth::None => (None, None),
+            IntegrationAuth::Basic { username, password } => {
+                (Some(username.clone()), Some(password.expose().to_owned()))
+            }
+            IntegrationAuth::Bearer { token } => (None, Some(token.expose().to_owned())),
+        };
+        Self {
+            id: i.id.to_string(),
+            name: i.name.to_string(),
+            url: i.url.clone(),
+            insecure: i.insecure,
+            auth_type: i.auth.kind().to_owned(),
+            username,
+            secret,
+            max_concurrency: i
+                .max_concurrency
+                .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+            requests_per_second: i.requests_per_second,
+            created_at: to_micros(i.created_at),
+            updated_at: to_micros(i.updated_at),
+        }
+    }
+}
+
+impl TryFrom<IntegrationRow> for RegistryIntegration {
+    type Error = StorageError;
+
+    fn try_from(r: IntegrationRow) -> Result<Self, StorageError> {
+        let secret = || {
+            r.secret
+                .clone()
+                .map(Secret::new)
+                .ok_or_else(|| StorageError::Corrupt("integration secret missing".into()))
+        };
+        let auth = match r.auth_type.as_str() {
+            "none" => IntegrationAuth::None,
+            "basic" => IntegrationAuth::Basic {
+                username: r.username.clone().unwrap_or_default(),
+                password: secret()?,
+            },
+            "bearer" => IntegrationAuth::Bearer { token: secret()? },
+            other => return Err(StorageError::Corrupt(format!("auth type '{other}'"))),
+        };
+        Ok(RegistryIntegration {
+            id: uuid(&r.id)?,
+            name: parse::<IntegrationName>("integration name", &r.name)?,
+            url: r.url,
+            insecure: r.insecure,
+            auth,
+            max_concurrency: r.max_concurrency.and_then(|n| u32::try_from(n).ok()),
+            requests_per_second: r.requests_per_second,
+            created_at: from_micros(r.created_at)?,
+            updated_at: from_micros(r.updated_at)?,
+        })
+    }
+}
+
+impl Store {
+    /// Inserts an integration; a taken name is [`StorageError::Conflict`].
+    pub async fn insert_integration(
+        &self,
+        integration: &RegistryIntegration,
+    ) -> Result<(), StorageError> {
+        let row = IntegrationRow::from(integration);
+        self.run(move |conn| {
+            diesel::insert_into(ri::table).values(&row).execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// An integration by id or by name.
+    pub async fn integration(
+        &self,
+        id: Option<Uuid>,
+        name: Option<&str>,
+    ) -> Result<RegistryIntegration, StorageError> {
+        let id = id.map(|u| u.to_string());
+        let name = name.map(str::to_owned);
+        self.run(move |conn| {
+            let mut q = ri::table.select(IntegrationRow::as_select()).into_boxed();
+            if let Some(id) = id {
+                q = q.filter(ri::id.eq(id));
+            }
+            if let Some(name) = name {
+                q = q.filter(ri::name.eq(name));
+            }
+            RegistryIntegration::try_from(q.first(conn)?)
+        })
+        .await
+    }
+
+    /// Every integration, by name.
+    pub async fn list_integrations(&self) -> Result<Vec<RegistryIntegration>, StorageError> {
+        self.run(|conn| {
+            ri::table
+                .order(ri::name.asc())
+                .select(IntegrationRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(RegistryIntegration::try_from)
+                .collect()
+        })
+        .await
+    }
+
+    /// Replaces an integration's stored fields.
+    pub async fn update_integration(
+        &self,
+        integration: &RegistryIntegration,
+    ) -> Result<(), StorageError> {
+        let row = IntegrationRow::from(integration);
+        self.run(move |conn| {
+            let n = diesel::update(ri::table.filter(ri::id.eq(&row.id)))
+                .set(&row)
+                .execute(conn)?;
+            if n == 0 {
+                Err(StorageError::NotFound)
+            } else {
+                Ok(())
+            }
+        })
+        .await
+    }
+
+    /// Deletes an integration unless a component still uses it; returns how many components do
+    /// (zero means it was deleted). Checked and deleted in one transaction.
+    pub async fn delete_integration(&self, id: Uuid) -> Result<i64, StorageError> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            conn.transaction(|conn| {
+                let users: i64 = components::table
+                    .filter(components::registry_integration_id.eq(&id))
+                    .count()
+                    .get_result(conn)?;
+                if users > 0 {
+                    return Ok(users);
+                }
+                let n = diesel::delete(ri::table.filter(ri::id.eq(&id))).execute(conn)?;
+                if n == 0 {
+                    Err(StorageError::NotFound)
+                } else {
+                    Ok(0)
+                }
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,284 @@
+//! Release queries.
+//!
+//! Writes that depend on what was read (update, delete) are compare-and-set on `updated_at`: the
+//! write names the `updated_at` it read, and changes nothing when another writer came first. The
+//! service re-reads and decides again. This needs no row locks (which `MultiConnection` cannot
+//! express portably) and no read inside a SQLite write transaction, which would fail with
+//! `SQLITE_BUSY` instead of waiting when two writers meet.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use relman_domain::{Component, ComponentVersion, Release, ReleaseStatus};
+use uuid::Uuid;
+
+use crate::components::ComponentRow;
+use crate::connection::DbConnection;
+use crate::error::StorageError;
+use crate::release_rows::{MemberRow, ReleaseRow, ReleaseSummary, SummaryRow};
+use crate::schema::{component_versions, components, release_members, releases};
+use crate::store::Store;
+use crate::versions::VersionRow;
+
+type Backend = <DbConnection as Connection>::Backend;
+
+/// Which releases to list.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseFilter {
+    /// Only releases in this status.
+    pub status: Option<ReleaseStatus>,
+    /// Only releases with a member of this component.
+    pub component_id: Option<Uuid>,
+}
+
+/// One page of the release list and the number of releases matching the filter.
+#[derive(Debug, Clone)]
+pub struct ReleasePage {
+    /// The page's releases, newest first.
+    pub items: Vec<ReleaseSummary>,
+    /// How many releases match the filter, over all pages.
+    pub total: u64,
+}
+
+/// The filtered release query; built twice per list (count and page), so both see one filter.
+fn filtered(filter: &ReleaseFilter) -> releases::BoxedQuery<'static, Backend> {
+    let mut q = releases::table.into_boxed();
+    if let Some(status) = filter.status {
+        q = q.filter(releases::status.eq(status.as_str()));
+    }
+    if let Some(component) = filter.component_id {
+        // `IN (SELECT …)` over the indexed component_id, so a release is counted once however
+        // its members are laid out.
+        let with_component = release_members::table
+            .filter(release_members::component_id.eq(component.to_string()))
+            .select(release_members::release_id);
+        q = q.filter(releases::id.eq_any(with_component));
+    }
+    q
+}
+
+/// Builds one release from its row joined with its member rows (a left join, one statement, so
+/// the row and its members come from one snapshot).
+fn assemble(rows: Vec<(ReleaseRow, Option<MemberRow>)>) -> Result<Release, StorageError> {
+    let mut rows = rows.into_iter();
+    let Some((head, first)) = rows.next() else {
+        return Err(StorageError::NotFound);
+    };
+    let mut members: Vec<MemberRow> = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, m)| m))
+        .collect();
+    members.sort_by_key(MemberRow::position);
+    let members = members
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect::<Result<Vec<_>, _>>()?;
+    head.into_release(members)
+}
+
+/// Inserts member rows one statement each: `MultiConnection` cannot express a multi-row insert
+/// for SQLite. Runs inside the caller's transaction, so a release's members land all or none.
+fn insert_members(conn: &mut DbConnection, members: &[MemberRow]) -> Result<(), StorageError> {
+    for member in members {
+        diesel::insert_into(release_members::table)
+            .values(member)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Inserts a release and its members in one transaction. A taken name is
+    /// [`StorageError::Conflict`] (the `releases_name_key` constraint decides between concurrent
+    /// writers); a member whose component no longer exists is [`StorageError::ForeignKey`].
+    pub async fn insert_release(&self, release: &Release) -> Result<(), StorageError> {
+        let row = ReleaseRow::from(release);
+        let members = MemberRow::of(release);
+        self.run(move |conn| {
+            conn.transaction(|conn| {
+                // The first statement writes, so SQLite takes the write lock (waiting on
+                // busy_timeout) instead of upgrading a read lock, which cannot wait.
+                diesel::insert_into(releases::table)
+                    .values(&row)
+                    .execute(conn)?;
+                insert_members(conn, &members)
+            })
+        })
+        .await
+    }
+
+    /// A release with its members, by id.
+    pub async fn release_by_id(&self, id: Uuid) -> Result<Release, StorageError> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            let rows = releases::table
+                .left_join(release_members::table)
+                .filter(releases::id.eq(id))
+                .select((ReleaseRow::as_select(), Option::<MemberRow>::as_select()))
+                .load(conn)?;
+            assemble(rows)
+        })
+        .await
+    }
+
+    /// A release with its members, by name.
+    pub async fn release_by_name(&self, name: &str) -> Result<Release, StorageError> {
+        let name = name.to_owned();
+        self.run(move |conn| {
+            let rows = releases::table
+                .left_join(release_members::table)
+                .filter(releases::name.eq(name))
+                .select((ReleaseRow::as_select(), Option::<MemberRow>::as_select()))
+                .load(conn)?;
+            assemble(rows)
+        })
+        .await
+    }
+
+    /// One page of releases matching the filter, newest first (`created_at`, then id), and the
+    /// total count. Filtering, counting and paging all happen in SQL, on indexed columns.
+    pub async fn list_releases(
+        &self,
+        filter: ReleaseFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<ReleasePage, StorageError> {
+        self.run(move |conn| {
+            let total: i64 = filtered(&filter).count().get_result(conn)?;
+            let rows: Vec<SummaryRow> = filtered(&filter)
+                .order((releases::created_at.desc(), releases::id.desc()))
+                .offset(offset)
+                .limit(limit)
+                .select(SummaryRow::as_select())
+                .load(conn)?;
+            Ok(ReleasePage {
+                items: rows
+                    .into_iter()
+                    .map(ReleaseSummary::try_from)
+                    .collect::<Result<_, _>>()?,
+                total: u64::try_from(total).unwrap_or(0),
+            })
+        })
+        .await
+    }
+
+    /// Releases that may be "the latest": not draft, not deprecated, not prerelease, with a
+    /// version. Returned without members: choosing among them needs only the version, status and
+    /// creation time, and semver precedence cannot be an SQL `ORDER BY`.
+    pub async fn latest_release_candidates(&self) -> Result<Vec<Release>, StorageError> {
+        self.run(|conn| {
+            let rows: Vec<ReleaseRow> = releases::table
+                .filter(releases::status.ne_all([
+                    ReleaseStatus::Draft.as_str(),
+                    ReleaseStatus::Deprecated.as_str(),
+                ]))
+                .filter(releases::prerelease.eq(false))
+                .filter(releases::version.is_not_null())
+                .select(ReleaseRow::as_select())
+                .load(conn)?;
+            rows.into_iter().map(|r| r.into_release(vec![])).collect()
+        })
+        .await
+    }
+
+    /// Writes a release's changed fields if nobody changed it since it was read at
+    /// `read_updated_at`; with `replace_members`, its members too. `Ok(false)` when the release
+    /// changed or vanished meanwhile: nothing was written.
+    pub async fn update_release(
+        &self,
+        release: &Release,
+        read_updated_at: DateTime<Utc>,
+        replace_members: bool,
+    ) -> Result<bool, StorageError> {
+        let row = ReleaseRow::from(release);
+        let members = replace_members.then(|| MemberRow::of(release));
+        let read_updated_at = read_updated_at.timestamp_micros();
+        self.run(move |conn| {
+            conn.transaction(|conn| {
+                let n = diesel::update(
+                    releases::table
+                        .filter(releases::id.eq(&row.id))
+                        .filter(releases::updated_at.eq(read_updated_at)),
+                )
+                .set(&row)
+                .execute(conn)?;
+                if n == 0 {
+                    return Ok(false);
+                }
+                if let Some(members) = &members {
+                    diesel::delete(
+                        release_members::table.filter(release_members::release_id.eq(&row.id)),
+                    )
+                    .execute(conn)?;
+                    insert_members(conn, members)?;
+                }
+                Ok(true)
+            })
+        })
+        .await
+    }
+
+    /// Deletes a release and its members if nobody changed it since it was read at
+    /// `read_updated_at`. `Ok(false)` when it changed or vanished meanwhile.
+    pub async fn delete_release(
+        &self,
+        id: Uuid,
+        read_updated_at: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let id = id.to_string();
+        let read_updated_at = read_updated_at.timestamp_micros();
+        self.run(move |conn| {
+            // Members go with the release (ON DELETE CASCADE on release_members.release_id).
+            let n = diesel::delete(
+                releases::table
+                    .filter(releases::id.eq(&id))
+                    .filter(releases::updated_at.eq(read_updated_at)),
+            )
+            .execute(conn)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    /// The components with these ids or names, in no particular order; unknown keys are absent.
+    /// One query however many members a release has.
+    pub async fn components_by_keys(
+        &self,
+        ids: Vec<Uuid>,
+        names: Vec<String>,
+    ) -> Result<Vec<Component>, StorageError> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        self.run(move |conn| {
+            components::table
+                .filter(
+                    components::id
+                        .eq_any(ids)
+                        .or(components::name.eq_any(names)),
+                )
+                .select(ComponentRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(Component::try_from)
+                .collect()
+        })
+        .await
+    }
+
+    /// Every version (gone ones included, so resolution can say a tag is gone) of these
+    /// components, unordered. One query however many members a release has.
+    pub async fn versions_of_components(
+        &self,
+        ids: Vec<Uuid>,
+    ) -> Result<Vec<ComponentVersion>, StorageError> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        self.run(move |conn| {
+            component_versions::table
+                .filter(component_versions::component_id.eq_any(ids))
+                .select(VersionRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(ComponentVersion::try_from)
+                .collect()
+        })
+        .await
+    }
+}

@@ -1,0 +1,2 @@
+DROP INDEX components_registry_integration_idx;
+DROP TABLE registry_integrations;

@@ -1,0 +1,2 @@
+DROP TABLE release_members;
+DROP TABLE releases;
