@@ -35,3 +35,45 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Resul
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
+
+/// A platform image as stored in a JSON column (versions and release members share it).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredPlatform {
+    os: String,
+    architecture: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    variant: Option<String>,
+    digest: String,
+}
+
+/// Platforms to their JSON column.
+pub(crate) fn platforms_to_json(platforms: &[relman_domain::Platform]) -> String {
+    let stored: Vec<StoredPlatform> = platforms
+        .iter()
+        .map(|p| StoredPlatform {
+            os: p.os.clone(),
+            architecture: p.architecture.clone(),
+            variant: p.variant.clone(),
+            digest: p.digest.to_string(),
+        })
+        .collect();
+    to_json(&stored)
+}
+
+/// Platforms from their JSON column.
+pub(crate) fn platforms_from_json(
+    text: &str,
+) -> Result<Vec<relman_domain::Platform>, StorageError> {
+    let stored: Vec<StoredPlatform> = json("platforms", text)?;
+    stored
+        .into_iter()
+        .map(|p| {
+            Ok(relman_domain::Platform {
+                os: p.os,
+                architecture: p.architecture,
+                variant: p.variant,
+                digest: parse::<relman_domain::Digest>("digest", &p.digest)?,
+            })
+        })
+        .collect()
+}

@@ -4,14 +4,15 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use relman_domain::{
-    Channel, Digest, Platform, Release, ReleaseMember, ReleaseName, ReleaseStatus, SourceRef,
+    Channel, Digest, Release, ReleaseMember, ReleaseName, ReleaseStatus, SourceRef,
 };
 use uuid::Uuid;
 
-use crate::codec::{from_micros, json, parse, to_json, to_micros, uuid};
+use crate::codec::{
+    from_micros, json, parse, platforms_from_json, platforms_to_json, to_json, to_micros, uuid,
+};
 use crate::error::StorageError;
 use crate::schema::{release_members, releases};
-use crate::versions::StoredPlatform;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = releases)]
@@ -212,29 +213,17 @@ impl MemberRow {
             .members
             .iter()
             .enumerate()
-            .map(|(i, m)| {
-                let platforms: Vec<StoredPlatform> = m
-                    .platforms
-                    .iter()
-                    .map(|p| StoredPlatform {
-                        os: p.os.clone(),
-                        architecture: p.architecture.clone(),
-                        variant: p.variant.clone(),
-                        digest: p.digest.to_string(),
-                    })
-                    .collect();
-                Self {
-                    release_id: release_id.clone(),
-                    component_id: m.component_id.to_string(),
-                    position: count(i),
-                    component_name: m.component_name.clone(),
-                    image_repository: m.image_repository.clone(),
-                    tag: m.tag.clone(),
-                    version: m.version.as_ref().map(ToString::to_string),
-                    digest: m.digest.to_string(),
-                    channel: m.channel.as_ref().map(ToString::to_string),
-                    platforms: to_json(&platforms),
-                }
+            .map(|(i, m)| Self {
+                release_id: release_id.clone(),
+                component_id: m.component_id.to_string(),
+                position: count(i),
+                component_name: m.component_name.clone(),
+                image_repository: m.image_repository.clone(),
+                tag: m.tag.clone(),
+                version: m.version.as_ref().map(ToString::to_string),
+                digest: m.digest.to_string(),
+                channel: m.channel.as_ref().map(ToString::to_string),
+                platforms: platforms_to_json(&m.platforms),
             })
             .collect()
     }
@@ -249,18 +238,7 @@ impl TryFrom<MemberRow> for ReleaseMember {
     type Error = StorageError;
 
     fn try_from(r: MemberRow) -> Result<Self, StorageError> {
-        let platforms: Vec<StoredPlatform> = json("platforms", &r.platforms)?;
-        let platforms = platforms
-            .into_iter()
-            .map(|p| {
-                Ok(Platform {
-                    os: p.os,
-                    architecture: p.architecture,
-                    variant: p.variant,
-                    digest: parse::<Digest>("digest", &p.digest)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StorageError>>()?;
+        let platforms = platforms_from_json(&r.platforms)?;
         Ok(ReleaseMember {
             component_id: uuid(&r.component_id)?,
             component_name: r.component_name,

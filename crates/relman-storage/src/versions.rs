@@ -1,12 +1,10 @@
 //! Component version rows ("version maps") and queries.
 
 use diesel::prelude::*;
-use relman_domain::{
-    Channel, ComponentVersion, Digest, Platform, VersionSource, compare_versions_desc,
-};
+use relman_domain::{Channel, ComponentVersion, Digest, VersionSource, compare_versions_desc};
 use uuid::Uuid;
 
-use crate::codec::{from_micros, json, parse, to_json, to_micros, uuid};
+use crate::codec::{from_micros, parse, platforms_from_json, platforms_to_json, to_micros, uuid};
 use crate::error::StorageError;
 use crate::schema::component_versions as cv;
 use crate::store::Store;
@@ -29,28 +27,8 @@ pub(crate) struct VersionRow {
     gone: bool,
 }
 
-/// A platform image as stored in a JSON column (versions and release members share it).
-#[derive(serde::Serialize, serde::Deserialize)]
-pub(crate) struct StoredPlatform {
-    pub(crate) os: String,
-    pub(crate) architecture: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) variant: Option<String>,
-    pub(crate) digest: String,
-}
-
 impl From<&ComponentVersion> for VersionRow {
     fn from(v: &ComponentVersion) -> Self {
-        let platforms: Vec<StoredPlatform> = v
-            .platforms
-            .iter()
-            .map(|p| StoredPlatform {
-                os: p.os.clone(),
-                architecture: p.architecture.clone(),
-                variant: p.variant.clone(),
-                digest: p.digest.to_string(),
-            })
-            .collect();
         Self {
             id: v.id.to_string(),
             component_id: v.component_id.to_string(),
@@ -59,7 +37,7 @@ impl From<&ComponentVersion> for VersionRow {
             semver: v.semver.as_ref().map(ToString::to_string),
             channel: v.channel.as_ref().map(ToString::to_string),
             source: v.source.as_str().to_owned(),
-            platforms: to_json(&platforms),
+            platforms: platforms_to_json(&v.platforms),
             pushed_at: v.pushed_at.map(to_micros),
             first_seen_at: to_micros(v.first_seen_at),
             updated_at: to_micros(v.updated_at),
@@ -72,18 +50,7 @@ impl TryFrom<VersionRow> for ComponentVersion {
     type Error = StorageError;
 
     fn try_from(r: VersionRow) -> Result<Self, StorageError> {
-        let platforms: Vec<StoredPlatform> = json("platforms", &r.platforms)?;
-        let platforms = platforms
-            .into_iter()
-            .map(|p| {
-                Ok(Platform {
-                    os: p.os,
-                    architecture: p.architecture,
-                    variant: p.variant,
-                    digest: parse::<Digest>("digest", &p.digest)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StorageError>>()?;
+        let platforms = platforms_from_json(&r.platforms)?;
         Ok(ComponentVersion {
             id: uuid(&r.id)?,
             component_id: uuid(&r.component_id)?,
