@@ -4,6 +4,7 @@
 //! no database or HTTP types. The outer crates translate to and from these types at their edges,
 //! through `Display` / `FromStr` for identity types.
 
+mod audit;
 mod channel;
 mod component;
 mod digest;
@@ -11,6 +12,7 @@ mod error;
 mod integration;
 mod version;
 
+pub use audit::{Actor, AuditEvent};
 pub use channel::{Channel, ChannelRule, ChannelRules, classify_channel};
 pub use component::{
     Component, ComponentName, TagPattern, VersioningStrategy, validate_image_repository,
@@ -44,3 +46,13 @@ pub use release::{
     Release, ReleaseMember, ReleaseName, ReleaseStatus, SourceRef, TransitionError, transition,
 };
 pub use selector::{MemberSelector, Unresolvable, resolve_member};
+
+mod deployment;
+mod environment;
+
+pub use deployment::{
+    Deployment, DeploymentOutcome, DeploymentStatus, EnvironmentState, EnvironmentStatus,
+    PromotionRefusal, check_promotable, release_state, release_status_after,
+};
+pub use environment::{Environment, EnvironmentName, previous_environment};
+pub use release::{ManualStatusError, manual_transition};

@@ -14,7 +14,9 @@ use crate::digest::Digest;
 use crate::error::ValidationError;
 use crate::version::Platform;
 
-pub use status::{ReleaseStatus, TransitionError, transition};
+pub use status::{
+    ManualStatusError, ReleaseStatus, TransitionError, manual_transition, transition,
+};
 
 /// A release's unique name: 1-128 characters of `A-Z`, `a-z`, `0-9`, `.`, `_` and `-`, starting
 /// with a letter or digit (`myapp-v2.3.1`). Usable in paths in place of the release's id.

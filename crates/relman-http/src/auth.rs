@@ -7,7 +7,7 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use sha2::{Digest as _, Sha256};
 
 use crate::error::ApiError;
@@ -35,6 +35,7 @@ impl Authenticator {
             .fold(0u8, |acc, (a, b)| acc | (a ^ b));
         (diff == 0).then(|| Principal {
             actor: "admin".to_owned(),
+            request_id: None,
         })
     }
 }
@@ -44,6 +45,18 @@ impl Authenticator {
 pub struct Principal {
     /// Who acts, as recorded in audit events.
     pub actor: String,
+    /// The request's id, recorded with every change it makes.
+    pub request_id: Option<String>,
+}
+
+impl Principal {
+    /// The caller as the service records it in audit events.
+    pub fn as_actor(&self) -> relman_domain::Actor {
+        relman_domain::Actor {
+            name: self.actor.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
 }
 
 impl FromRequest for Principal {
@@ -67,6 +80,13 @@ impl FromRequest for Principal {
             None => Err(unauthenticated("send 'Authorization: Bearer <token>'")),
             Some(token) => auth
                 .authenticate(token.trim())
+                .map(|p| Principal {
+                    request_id: req
+                        .extensions()
+                        .get::<crate::request_id::RequestId>()
+                        .map(|r| r.0.clone()),
+                    ..p
+                })
                 .ok_or_else(|| unauthenticated("the token is not valid")),
         };
         ready(result)

@@ -1,5 +1,6 @@
 //! One module per resource; handlers parse, call the service, and map.
 
+pub mod audit;
 pub mod components;
 pub mod integrations;
 pub mod meta;

@@ -27,7 +27,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub use auth::Authenticator;
 pub use state::{AppState, HttpSettings};
 
-use handlers::{components, integrations, meta, releases, version_maps};
+use handlers::{audit, components, integrations, meta, releases, version_maps};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,7 @@ use handlers::{components, integrations, meta, releases, version_maps};
         (name = "registry-integrations", description = "Container registries relman syncs from"),
         (name = "version-maps", description = "Tag → semver, channel and digest assignments"),
         (name = "releases", description = "Immutable bundles of exact image digests, one per component"),
+        (name = "audit", description = "Who changed what, when"),
         (name = "operations", description = "Health, readiness and API documents"),
     )
 )]
@@ -93,7 +94,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(integrations::get_registry_integration)
                 .service(integrations::update_registry_integration)
                 .service(integrations::delete_registry_integration)
-                .service(integrations::test_registry_integration),
+                .service(integrations::test_registry_integration)
+                .service(audit::list_audit_events),
         );
 }
 

@@ -28,8 +28,9 @@ async fn main() {
 
     let db = TestDb::sqlite();
     let service = Service::new(db.store().await);
+    let actor = relman_domain::Actor::system();
     let integration = service
-        .create_integration(IntegrationInput {
+        .create_integration(&actor, IntegrationInput {
             name: "local".into(),
             url: registry.url(),
             insecure: true,
@@ -38,7 +39,7 @@ async fn main() {
         .await
         .expect("integration");
     service
-        .create_component(ComponentInput {
+        .create_component(&actor, ComponentInput {
             name: "app".into(),
             image_repository: "bench/app".into(),
             registry_integration_id: Some(integration.id.to_string()),
@@ -55,6 +56,7 @@ async fn main() {
         let started = Instant::now();
         let report = service
             .sync_versions(
+                &actor,
                 "app",
                 SyncOptions {
                     force_refresh: force,

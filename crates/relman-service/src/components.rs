@@ -1,6 +1,7 @@
 //! Component use cases.
 
 use relman_domain::{
+    Actor, AuditEvent,
     Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern, ValidationError,
     VersioningStrategy, validate_image_repository,
 };
@@ -64,6 +65,25 @@ pub struct ComponentPatch {
 
 const MAX_DISPLAY_NAME: usize = 200;
 
+impl ComponentPatch {
+    /// The client's names of the fields this patch sets, for the audit trail.
+    fn changed_fields(&self) -> Vec<&'static str> {
+        [
+            ("name", self.name.is_some()),
+            ("displayName", self.display_name.is_some()),
+            ("imageRepository", self.image_repository.is_some()),
+            ("registryIntegrationId", self.registry_integration_id.is_some()),
+            ("versioningStrategy", self.versioning_strategy.is_some()),
+            ("defaultChannel", self.default_channel.is_some()),
+            ("tagPattern", self.tag_pattern.is_some()),
+            ("channelRules", self.channel_rules.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+}
+
 fn channel_rules(errors: &mut Errors, rules: &[ChannelRuleInput]) -> ChannelRules {
     let parsed = rules.iter().enumerate().filter_map(|(i, r)| {
         errors.take_nested(
@@ -86,7 +106,11 @@ fn name_taken(e: StorageError, name: &ComponentName) -> ServiceError {
 
 impl Service {
     /// Registers a component.
-    pub async fn create_component(&self, input: ComponentInput) -> Result<Component, ServiceError> {
+    pub async fn create_component(
+        &self,
+        actor: &Actor,
+        input: ComponentInput,
+    ) -> Result<Component, ServiceError> {
         let mut errors = Errors::default();
         let name = errors.parse::<ComponentName>("name", &input.name);
         let display_name = match &input.display_name {
@@ -134,8 +158,16 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
+        let event = AuditEvent::new(
+            actor,
+            now,
+            "component",
+            "create",
+            component.id,
+            format!("created component {} ({})", component.name, component.image_repository),
+        );
         self.store
-            .insert_component(&component)
+            .insert_component(&component, &event)
             .await
             .map_err(|e| name_taken(e, &component.name))?;
         Ok(component)
@@ -169,10 +201,12 @@ impl Service {
     /// Applies a partial update.
     pub async fn update_component(
         &self,
+        actor: &Actor,
         key: &str,
         patch: ComponentPatch,
     ) -> Result<Component, ServiceError> {
         let mut c = self.component(key).await?;
+        let changed = patch.changed_fields();
         let mut errors = Errors::default();
         if let Some(name) = &patch.name
             && let Some(n) = errors.parse::<ComponentName>("name", name)
@@ -218,7 +252,9 @@ impl Service {
         }
         errors.finish()?;
         c.updated_at = crate::now();
-        self.store.update_component(&c).await.map_err(|e| match e {
+        let summary = format!("updated component {}: {}", c.name, changed.join(", "));
+        let event = AuditEvent::new(actor, c.updated_at, "component", "update", c.id, summary);
+        self.store.update_component(&c, &event).await.map_err(|e| match e {
             StorageError::NotFound => ServiceError::NotFound {
                 resource: Resource::Component,
                 key: key.to_owned(),
@@ -229,10 +265,12 @@ impl Service {
     }
 
     /// Deletes a component and its versions.
-    pub async fn delete_component(&self, key: &str) -> Result<(), ServiceError> {
+    pub async fn delete_component(&self, actor: &Actor, key: &str) -> Result<(), ServiceError> {
         let c = self.component(key).await?;
+        let summary = format!("deleted component {}", c.name);
+        let event = AuditEvent::new(actor, crate::now(), "component", "delete", c.id, summary);
         self.store
-            .delete_component(c.id)
+            .delete_component(c.id, &event)
             .await
             .map_err(|e| match e {
                 StorageError::NotFound => ServiceError::NotFound {

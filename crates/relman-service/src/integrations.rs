@@ -1,6 +1,6 @@
 //! Registry integration use cases.
 
-use relman_domain::{
+use relman_domain::{Actor, AuditEvent, 
     IntegrationAuth, IntegrationName, RegistryIntegration, Secret, ValidationError,
 };
 use relman_storage::StorageError;
@@ -95,6 +95,7 @@ impl Service {
     /// Registers a registry integration.
     pub async fn create_integration(
         &self,
+        actor: &Actor,
         input: IntegrationInput,
     ) -> Result<RegistryIntegration, ServiceError> {
         let mut errors = Errors::default();
@@ -116,8 +117,15 @@ impl Service {
             updated_at: now,
         };
         integration.validate()?;
+        let summary = format!(
+            "created registry integration {} ({}, {} auth)",
+            integration.name,
+            integration.url,
+            integration.auth.kind()
+        );
+        let event = AuditEvent::new(actor, now, "registry_integration", "create", integration.id, summary);
         self.store
-            .insert_integration(&integration)
+            .insert_integration(&integration, &event)
             .await
             .map_err(|e| name_taken(e, &integration.name))?;
         Ok(integration)
@@ -146,6 +154,7 @@ impl Service {
     /// Applies a partial update.
     pub async fn update_integration(
         &self,
+        actor: &Actor,
         key: &str,
         patch: IntegrationPatch,
     ) -> Result<RegistryIntegration, ServiceError> {
@@ -174,8 +183,11 @@ impl Service {
         }
         i.validate()?;
         i.updated_at = crate::now();
+        // Secrets never reach the audit trail: only whether credentials changed.
+        let summary = format!("updated registry integration {} ({}, {} auth)", i.name, i.url, i.auth.kind());
+        let event = AuditEvent::new(actor, i.updated_at, "registry_integration", "update", i.id, summary);
         self.store
-            .update_integration(&i)
+            .update_integration(&i, &event)
             .await
             .map_err(|e| match e {
                 StorageError::NotFound => not_found(key),
@@ -185,14 +197,16 @@ impl Service {
     }
 
     /// Deletes an integration; refused while a component uses it.
-    pub async fn delete_integration(&self, key: &str) -> Result<(), ServiceError> {
+    pub async fn delete_integration(&self, actor: &Actor, key: &str) -> Result<(), ServiceError> {
         let i = self.integration(key).await?;
-        match self.store.delete_integration(i.id).await {
-            Ok(0) => Ok(()),
-            Ok(users) => Err(ServiceError::InUse {
+        let summary = format!("deleted registry integration {}", i.name);
+        let event = AuditEvent::new(actor, crate::now(), "registry_integration", "delete", i.id, summary);
+        match self.store.delete_integration(i.id, &event).await {
+            Ok(()) => Ok(()),
+            Err(StorageError::ForeignKey) => Err(ServiceError::InUse {
                 resource: Resource::Integration,
                 key: key.to_owned(),
-                detail: format!("{users} component(s) use it"),
+                detail: "components use it".into(),
             }),
             Err(StorageError::NotFound) => Err(not_found(key)),
             Err(e) => Err(e.into()),

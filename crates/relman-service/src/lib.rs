@@ -4,9 +4,11 @@
 //! translate the [`ServiceError`] they may get back. Rules live in `relman-domain`; persistence in
 //! `relman-storage`; this crate sequences them.
 
+mod audit;
 mod components;
 mod error;
 mod input;
+mod paging;
 mod integrations;
 mod registry;
 mod release_changes;
@@ -15,6 +17,7 @@ mod releases;
 mod sync;
 mod version_maps;
 
+pub use audit::AuditQuery;
 pub use components::{ChannelRuleInput, ComponentInput, ComponentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};

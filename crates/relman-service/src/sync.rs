@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use futures_util::{StreamExt, stream};
 use relman_domain::{
+    Actor, AuditEvent,
     Component, ComponentVersion, VersionSource, classify_channel, parse_tag_semver,
 };
 use relman_registry::{RegistryClient, RegistryError, ResolveOptions, ResolvedManifest};
@@ -97,6 +98,7 @@ impl Service {
     /// Syncs a component's versions from its registry.
     pub async fn sync_versions(
         &self,
+        actor: &Actor,
         key: &str,
         options: SyncOptions,
     ) -> Result<SyncReport, ServiceError> {
@@ -104,7 +106,7 @@ impl Service {
         let lock = self.sync_locks.for_component(component.id);
         let _guard = lock.lock().await;
         let client = self.client_for(&component).await?;
-        let result = self.sync_with(&component, client.as_ref(), options).await;
+        let result = self.sync_with(actor, &component, client.as_ref(), options).await;
         if let Err(ServiceError::Registry(e)) = &result {
             tracing::warn!(component = %component.name, error = %e, chain = ?e, "sync failed");
         }
@@ -113,6 +115,7 @@ impl Service {
 
     async fn sync_with(
         &self,
+        actor: &Actor,
         component: &Component,
         client: &dyn RegistryClient,
         options: SyncOptions,
@@ -229,7 +232,16 @@ impl Service {
             }
         }
         let gone = changes.gone.len();
-        self.store.apply_sync(component.id, changes, now).await?;
+        // A sync that changes nothing writes nothing, not even an audit event: scheduled syncs
+        // would otherwise bury the trail.
+        if added + updated + gone > 0 {
+            let summary = format!(
+                "synced {}: {added} added, {updated} updated, {gone} gone",
+                component.name
+            );
+            let event = AuditEvent::new(actor, now, "component", "sync", component.id, summary);
+            self.store.apply_sync(component.id, changes, now, &event).await?;
+        }
         let versions = self
             .store
             .list_versions(VersionFilter {
@@ -261,7 +273,7 @@ impl Service {
             .filter(|c| c.registry_integration_id.is_some())
         {
             let outcome = self
-                .sync_versions(&c.id.to_string(), SyncOptions::default())
+                .sync_versions(&Actor::system(), &c.id.to_string(), SyncOptions::default())
                 .await;
             outcomes.push((c.name.to_string(), outcome));
         }

@@ -1,6 +1,7 @@
 //! Version-map use cases: manual tag → semver/channel/digest assignments, and version listings.
 
 use relman_domain::{
+    Actor, AuditEvent,
     Channel, ComponentVersion, Digest, VersionSource, classify_channel, parse_semver,
 };
 use relman_storage::VersionFilter;
@@ -65,6 +66,7 @@ impl Service {
     /// Creates or replaces the manual mapping for a tag. Returns the version and whether it is new.
     pub async fn create_version_map(
         &self,
+        actor: &Actor,
         input: VersionMapInput,
     ) -> Result<(ComponentVersion, bool), ServiceError> {
         let component = self.component(&input.component_id).await?;
@@ -134,7 +136,18 @@ impl Service {
             updated_at: now,
             gone: false,
         };
-        Ok(self.store.upsert_manual_version(version).await?)
+        let summary = format!(
+            "mapped {}:{} to {}{}{}",
+            component.name,
+            version.tag,
+            version.digest,
+            version.semver.as_ref().map(|s| format!(", semver {s}")).unwrap_or_default(),
+            version.channel.as_ref().map(|c| format!(", channel {c}")).unwrap_or_default(),
+        );
+        // A version map is known by its component and tag: a replace keeps the record.
+        let resource = format!("{}:{}", component.id, version.tag);
+        let event = AuditEvent::new(actor, now, "version_map", "set", resource, summary);
+        Ok(self.store.upsert_manual_version(version, &event).await?)
     }
 
     /// A component's versions (synced and manual), newest semver first.

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use relman_domain::{
+    AuditEvent,
     Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern, VersioningStrategy,
 };
 use uuid::Uuid;
@@ -98,9 +99,13 @@ impl TryFrom<ComponentRow> for Component {
 
 impl Store {
     /// Inserts a new component; a taken name is [`StorageError::Conflict`].
-    pub async fn insert_component(&self, component: &Component) -> Result<(), StorageError> {
+    pub async fn insert_component(
+        &self,
+        component: &Component,
+        event: &AuditEvent,
+    ) -> Result<(), StorageError> {
         let row = ComponentRow::from(component);
-        self.run(move |conn| {
+        self.write(event, move |conn| {
             diesel::insert_into(components::table)
                 .values(&row)
                 .execute(conn)?;
@@ -150,9 +155,13 @@ impl Store {
     }
 
     /// Replaces a component's stored fields; a taken name is [`StorageError::Conflict`].
-    pub async fn update_component(&self, component: &Component) -> Result<(), StorageError> {
+    pub async fn update_component(
+        &self,
+        component: &Component,
+        event: &AuditEvent,
+    ) -> Result<(), StorageError> {
         let row = ComponentRow::from(component);
-        self.run(move |conn| {
+        self.write(event, move |conn| {
             let n = diesel::update(components::table.filter(components::id.eq(&row.id)))
                 .set(&row)
                 .execute(conn)?;
@@ -166,9 +175,9 @@ impl Store {
     }
 
     /// Deletes a component and its versions.
-    pub async fn delete_component(&self, id: Uuid) -> Result<(), StorageError> {
+    pub async fn delete_component(&self, id: Uuid, event: &AuditEvent) -> Result<(), StorageError> {
         let id = id.to_string();
-        self.run(move |conn| {
+        self.write(event, move |conn| {
             let n =
                 diesel::delete(components::table.filter(components::id.eq(&id))).execute(conn)?;
             if n == 0 {

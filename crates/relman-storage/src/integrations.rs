@@ -1,7 +1,7 @@
 //! Registry integration rows and queries.
 
 use diesel::prelude::*;
-use relman_domain::{IntegrationAuth, IntegrationName, RegistryIntegration, Secret};
+use relman_domain::{AuditEvent, IntegrationAuth, IntegrationName, RegistryIntegration, Secret};
 use uuid::Uuid;
 
 use crate::codec::{from_micros, parse, to_micros, uuid};
@@ -91,9 +91,10 @@ impl Store {
     pub async fn insert_integration(
         &self,
         integration: &RegistryIntegration,
+        event: &AuditEvent,
     ) -> Result<(), StorageError> {
         let row = IntegrationRow::from(integration);
-        self.run(move |conn| {
+        self.write(event, move |conn| {
             diesel::insert_into(ri::table).values(&row).execute(conn)?;
             Ok(())
         })
@@ -139,9 +140,10 @@ impl Store {
     pub async fn update_integration(
         &self,
         integration: &RegistryIntegration,
+        event: &AuditEvent,
     ) -> Result<(), StorageError> {
         let row = IntegrationRow::from(integration);
-        self.run(move |conn| {
+        self.write(event, move |conn| {
             let n = diesel::update(ri::table.filter(ri::id.eq(&row.id)))
                 .set(&row)
                 .execute(conn)?;
@@ -154,26 +156,20 @@ impl Store {
         .await
     }
 
-    /// Deletes an integration unless a component still uses it; returns how many components do
-    /// (zero means it was deleted). Checked and deleted in one transaction.
-    pub async fn delete_integration(&self, id: Uuid) -> Result<i64, StorageError> {
+    /// Deletes an integration unless a component still uses it ([`StorageError::ForeignKey`]).
+    /// Checked and deleted in one transaction.
+    pub async fn delete_integration(&self, id: Uuid, event: &AuditEvent) -> Result<(), StorageError> {
         let id = id.to_string();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                let users: i64 = components::table
-                    .filter(components::registry_integration_id.eq(&id))
-                    .count()
-                    .get_result(conn)?;
-                if users > 0 {
-                    return Ok(users);
-                }
-                let n = diesel::delete(ri::table.filter(ri::id.eq(&id))).execute(conn)?;
-                if n == 0 {
-                    Err(StorageError::NotFound)
-                } else {
-                    Ok(0)
-                }
-            })
+        self.write(event, move |conn| {
+            let users: i64 = components::table
+                .filter(components::registry_integration_id.eq(&id))
+                .count()
+                .get_result(conn)?;
+            if users > 0 {
+                return Err(StorageError::ForeignKey);
+            }
+            let n = diesel::delete(ri::table.filter(ri::id.eq(&id))).execute(conn)?;
+            if n == 0 { Err(StorageError::NotFound) } else { Ok(()) }
         })
         .await
     }

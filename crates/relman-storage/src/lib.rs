@@ -5,6 +5,7 @@
 //! unknown scheme is refused rather than silently creating a SQLite file. Diesel is synchronous, so
 //! every query runs on tokio's blocking pool, never on an async worker thread.
 
+mod audit;
 mod codec;
 mod components;
 mod connection;
@@ -19,6 +20,7 @@ mod sync;
 mod url;
 mod versions;
 
+pub use audit::AuditFilter;
 pub use connection::DbConnection;
 pub use error::StorageError;
 pub use release_rows::ReleaseSummary;

@@ -104,3 +104,47 @@ diesel::table! {
         detected_at -> BigInt,
     }
 }
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        request_id -> Nullable<Text>,
+        summary -> Text,
+    }
+}
+
+diesel::table! {
+    environments (id) {
+        id -> Text,
+        name -> Text,
+        display_name -> Text,
+        sort_order -> Integer,
+        requires_previous -> Bool,
+        current_deployment_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    deployments (id) {
+        id -> Text,
+        release_id -> Text,
+        environment_id -> Text,
+        status -> Text,
+        message -> Nullable<Text>,
+        started_at -> BigInt,
+        started_by -> Text,
+        completed_at -> Nullable<BigInt>,
+        completed_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(deployments -> releases (release_id));
+diesel::joinable!(deployments -> environments (environment_id));
+diesel::allow_tables_to_appear_in_same_query!(deployments, environments, releases);

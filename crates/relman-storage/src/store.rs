@@ -5,6 +5,9 @@ use std::time::Duration;
 use diesel::RunQueryDsl;
 use diesel::r2d2::Pool;
 
+use relman_domain::AuditEvent;
+
+use crate::audit;
 use crate::connection::{DbConnection, Manager};
 use crate::error::StorageError;
 use crate::migrations;
@@ -89,6 +92,24 @@ impl Store {
     /// Reverts every migration. Destroys all data; for migration tests only.
     pub async fn revert_all_migrations(&self) -> Result<usize, StorageError> {
         self.run(migrations::revert_all).await
+    }
+
+    /// Runs a mutation and records its audit event in one transaction: both are committed or
+    /// neither is.
+    pub(crate) async fn write<T, F>(&self, event: &AuditEvent, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let event = event.clone();
+        self.run(move |conn| {
+            diesel::Connection::transaction(conn, |conn| {
+                let out = f(conn)?;
+                audit::record(conn, &event)?;
+                Ok(out)
+            })
+        })
+        .await
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool: diesel blocks, and async

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use relman_domain::{ComponentVersion, Digest};
+use relman_domain::{AuditEvent, ComponentVersion, Digest};
 use uuid::Uuid;
 
 use crate::codec::to_micros;
@@ -72,8 +72,9 @@ impl Store {
         component_id: Uuid,
         changes: SyncChanges,
         now: DateTime<Utc>,
+        event: &AuditEvent,
     ) -> Result<(), StorageError> {
-        self.run(move |conn| {
+        self.write(event, move |conn| {
             conn.transaction(|conn| {
                 lock_component(conn, component_id)?;
                 for v in &changes.inserts {

@@ -1,7 +1,8 @@
 //! Component version rows ("version maps") and queries.
 
 use diesel::prelude::*;
-use relman_domain::{Channel, ComponentVersion, Digest, VersionSource, compare_versions_desc};
+use relman_domain::{
+    AuditEvent,Channel, ComponentVersion, Digest, VersionSource, compare_versions_desc};
 use uuid::Uuid;
 
 use crate::codec::{from_micros, parse, platforms_from_json, platforms_to_json, to_micros, uuid};
@@ -129,8 +130,9 @@ impl Store {
     pub async fn upsert_manual_version(
         &self,
         version: ComponentVersion,
+        event: &AuditEvent,
     ) -> Result<(ComponentVersion, bool), StorageError> {
-        self.run(move |conn| {
+        self.write(event, move |conn| {
             conn.transaction(|conn| {
                 let existing = cv::table
                     .filter(cv::component_id.eq(version.component_id.to_string()))

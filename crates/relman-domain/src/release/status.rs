@@ -151,6 +151,33 @@ pub fn transition(from: ReleaseStatus, to: ReleaseStatus) -> Result<(), Transiti
     }
 }
 
+/// Why a client may not set a status by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManualStatusError {
+    /// The status machine refuses the change outright.
+    Machine(TransitionError),
+    /// The machine allows it, but only deployments make it: `promoting` and `deployed` (and
+    /// leaving `promoting`) follow promotions and their outcomes.
+    DeploymentOnly {
+        /// The current status.
+        from: ReleaseStatus,
+        /// The status asked for.
+        to: ReleaseStatus,
+    },
+}
+
+/// Checks a status change a client asks for directly (an update), rather than one a deployment
+/// makes. Allowed: staying put, `draft → ready`, and deprecating. Changes into `promoting` or
+/// `deployed`, and out of `promoting`, belong to deployments.
+pub fn manual_transition(from: ReleaseStatus, to: ReleaseStatus) -> Result<(), ManualStatusError> {
+    use ReleaseStatus::{Deployed, Promoting};
+    transition(from, to).map_err(ManualStatusError::Machine)?;
+    if from != to && (matches!(to, Promoting | Deployed) || from == Promoting && to != ReleaseStatus::Deprecated) {
+        return Err(ManualStatusError::DeploymentOnly { from, to });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +247,36 @@ mod tests {
                 "{text}"
             );
             assert!(text.contains(words), "{from} -> {to}: {text}");
+        }
+    }
+    #[test]
+    fn manual_changes_leave_deployment_statuses_to_deployments() {
+        // Rows: from; columns: to, in the order draft, ready, promoting, deployed, deprecated.
+        // 'y' allowed, 'm' refused by the machine, 'd' left to deployments.
+        let table = [
+            "yymmy", // draft
+            "mydmy", // ready
+            "mdydy", // promoting
+            "mmdyy", // deployed
+            "mmmmy", // deprecated
+        ];
+        for (row, from) in ReleaseStatus::ALL.into_iter().enumerate() {
+            for (col, to) in ReleaseStatus::ALL.into_iter().enumerate() {
+                let want = table[row].as_bytes()[col];
+                let got = manual_transition(from, to);
+                let kind = match got {
+                    Ok(()) => b'y',
+                    Err(ManualStatusError::Machine(e)) => {
+                        assert_eq!((e.from, e.to), (from, to));
+                        b'm'
+                    }
+                    Err(ManualStatusError::DeploymentOnly { from: f, to: t }) => {
+                        assert_eq!((f, t), (from, to));
+                        b'd'
+                    }
+                };
+                assert_eq!(kind as char, want as char, "{from} -> {to}");
+            }
         }
     }
 }

@@ -25,11 +25,13 @@ use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 )]
 #[post("/components")]
 pub async fn create_component(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     JsonBody(body): JsonBody<CreateComponentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let c = service.create_component(body.into()).await?;
+    let c = service
+        .create_component(&who.as_actor(), body.into())
+        .await?;
     Ok(HttpResponse::Created().json(ComponentResponse::from(c)))
 }
 
@@ -96,12 +98,14 @@ pub async fn get_component(
 )]
 #[put("/components/{id}")]
 pub async fn update_component(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
     JsonBody(body): JsonBody<UpdateComponentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let c = service.update_component(&id, body.into()).await?;
+    let c = service
+        .update_component(&who.as_actor(), &id, body.into())
+        .await?;
     Ok(HttpResponse::Ok().json(ComponentResponse::from(c)))
 }
 
@@ -120,11 +124,11 @@ pub async fn update_component(
 )]
 #[delete("/components/{id}")]
 pub async fn delete_component(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    service.delete_component(&id).await?;
+    service.delete_component(&who.as_actor(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -176,7 +180,7 @@ pub async fn list_component_versions(
 )]
 #[post("/components/{id}/sync-versions")]
 pub async fn sync_component_versions(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
     OptionalJsonBody(body): OptionalJsonBody<SyncRequest>,
@@ -184,6 +188,6 @@ pub async fn sync_component_versions(
     let options = SyncOptions {
         force_refresh: body.unwrap_or_default().force_refresh,
     };
-    let report = service.sync_versions(&id, options).await?;
+    let report = service.sync_versions(&who.as_actor(), &id, options).await?;
     Ok(HttpResponse::Ok().json(SyncResponse::from(report)))
 }

@@ -25,11 +25,13 @@ use crate::extract::JsonBody;
 )]
 #[post("/registry-integrations")]
 pub async fn create_registry_integration(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     JsonBody(body): JsonBody<CreateIntegrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let i = service.create_integration(body.into()).await?;
+    let i = service
+        .create_integration(&who.as_actor(), body.into())
+        .await?;
     Ok(HttpResponse::Created().json(IntegrationResponse::from(i)))
 }
 
@@ -95,12 +97,14 @@ pub async fn get_registry_integration(
 )]
 #[put("/registry-integrations/{id}")]
 pub async fn update_registry_integration(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
     JsonBody(body): JsonBody<UpdateIntegrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let i = service.update_integration(&id, body.into()).await?;
+    let i = service
+        .update_integration(&who.as_actor(), &id, body.into())
+        .await?;
     Ok(HttpResponse::Ok().json(IntegrationResponse::from(i)))
 }
 
@@ -119,11 +123,11 @@ pub async fn update_registry_integration(
 )]
 #[delete("/registry-integrations/{id}")]
 pub async fn delete_registry_integration(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    service.delete_integration(&id).await?;
+    service.delete_integration(&who.as_actor(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -24,11 +24,13 @@ use crate::extract::{JsonBody, QueryParams};
 )]
 #[post("/version-maps")]
 pub async fn create_version_map(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     JsonBody(body): JsonBody<CreateVersionMapRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (version, created) = service.create_version_map(body.into()).await?;
+    let (version, created) = service
+        .create_version_map(&who.as_actor(), body.into())
+        .await?;
     let mut res = if created {
         HttpResponse::Created()
     } else {

@@ -6,6 +6,7 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+mod audit;
 mod components;
 mod errors;
 mod integrations;

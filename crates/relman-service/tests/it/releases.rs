@@ -20,9 +20,10 @@ fn digest(component: &str, tag: &str) -> String {
 
 async fn service_with_components(store: Store) -> relman_service::Service {
     let service = relman_service::Service::new(store);
+    let setup = relman_domain::Actor::system();
     for (name, tags) in [("api", ["v1.0.0", "v1.1.0"]), ("web", ["v2.0.0", "v2.1.0"])] {
         service
-            .create_component(ComponentInput {
+            .create_component(&setup, ComponentInput {
                 name: name.into(),
                 image_repository: format!("myorg/{name}"),
                 ..Default::default()
@@ -31,7 +32,7 @@ async fn service_with_components(store: Store) -> relman_service::Service {
             .unwrap();
         for tag in tags {
             service
-                .create_version_map(VersionMapInput {
+                .create_version_map(&setup, VersionMapInput {
                     component_id: name.into(),
                     tag: tag.into(),
                     digest: Some(digest(name, tag)),

@@ -48,3 +48,8 @@ pub fn version(component: &Component, tag: &str, source: VersionSource) -> Compo
         gone: false,
     }
 }
+
+/// An audit event for changes made by tests.
+pub fn event() -> relman_domain::AuditEvent {
+    relman_domain::AuditEvent::new(&relman_domain::Actor::system(), now(), "test", "change", "x", "test change")
+}

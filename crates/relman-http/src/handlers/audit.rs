@@ -1,0 +1,40 @@
+//! `/api/v1/audit-events`.
+
+use actix_web::{HttpResponse, get, web};
+use relman_service::Service;
+
+use crate::auth::Principal;
+use crate::dto::audit::{AuditEventListResponse, AuditEventParams};
+use crate::dto::releases::PageMeta;
+use crate::error::{ApiError, Problem};
+use crate::extract::QueryParams;
+
+/// Lists audit events, newest first: every change relman recorded, with actor and request id.
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "list_audit_events",
+    params(AuditEventParams),
+    responses(
+        (status = 200, description = "A page of events", body = AuditEventListResponse),
+        (status = 400, description = "Invalid filter or paging", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/audit-events")]
+pub async fn list_audit_events(
+    _who: Principal,
+    service: web::Data<Service>,
+    QueryParams(params): QueryParams<AuditEventParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = service.list_audit_events(params.into()).await?;
+    Ok(HttpResponse::Ok().json(AuditEventListResponse {
+        meta: PageMeta {
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total_count,
+            total_pages: page.total_pages,
+        },
+        data: page.items.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,62 @@
+//! Reading the audit trail.
+
+use chrono::{DateTime, Utc};
+use relman_domain::AuditEvent;
+use relman_storage::AuditFilter;
+
+use crate::Service;
+use crate::error::ServiceError;
+use crate::input::Errors;
+use crate::paging::PageRequest;
+use crate::releases::Page;
+
+/// Filters and paging for the audit listing.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only this resource type (`component`, `release`, …).
+    pub resource_type: Option<String>,
+    /// Only this resource id.
+    pub resource_id: Option<String>,
+    /// Only this action (`component.create`, …).
+    pub action: Option<String>,
+    /// At or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Before this time (RFC 3339).
+    pub until: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Items per page, 1 to 100.
+    pub page_size: Option<i64>,
+}
+
+fn time(errors: &mut Errors, field: &str, value: Option<&str>) -> Option<DateTime<Utc>> {
+    let value = value?;
+    match DateTime::parse_from_rfc3339(value) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            errors.push(field, "must be an RFC 3339 time such as 2026-01-10T14:23:45Z");
+            None
+        }
+    }
+}
+
+impl Service {
+    /// A page of audit events, newest first.
+    pub async fn list_audit_events(&self, query: AuditQuery) -> Result<Page<AuditEvent>, ServiceError> {
+        let mut errors = Errors::default();
+        let since = time(&mut errors, "since", query.since.as_deref());
+        let until = time(&mut errors, "until", query.until.as_deref());
+        let paging = PageRequest::parse(&mut errors, query.page, query.page_size);
+        errors.finish()?;
+        let filter = AuditFilter {
+            resource_type: query.resource_type,
+            resource_id: query.resource_id,
+            action: query.action,
+            since,
+            until,
+        };
+        let (events, total) =
+            self.store.list_audit_events(filter, paging.offset, paging.page_size).await?;
+        Ok(paging.page(events, total))
+    }
+}

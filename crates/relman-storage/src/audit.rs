@@ -1,0 +1,114 @@
+//! Audit event rows: written inside the transaction of the change they record.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use relman_domain::AuditEvent;
+
+use crate::codec::{from_micros, to_micros, uuid};
+use crate::connection::DbConnection;
+use crate::error::StorageError;
+use crate::schema::audit_events as ae;
+use crate::store::Store;
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = ae)]
+struct AuditRow {
+    id: String,
+    occurred_at: i64,
+    actor: String,
+    action: String,
+    resource_type: String,
+    resource_id: String,
+    request_id: Option<String>,
+    summary: String,
+}
+
+/// Records an event on a connection already inside the change's transaction.
+pub(crate) fn record(conn: &mut DbConnection, event: &AuditEvent) -> Result<(), StorageError> {
+    let row = AuditRow {
+        id: event.id.to_string(),
+        occurred_at: to_micros(event.occurred_at),
+        actor: event.actor.clone(),
+        action: event.action.clone(),
+        resource_type: event.resource_type.clone(),
+        resource_id: event.resource_id.clone(),
+        request_id: event.request_id.clone(),
+        summary: event.summary.clone(),
+    };
+    diesel::insert_into(ae::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+impl TryFrom<AuditRow> for AuditEvent {
+    type Error = StorageError;
+
+    fn try_from(r: AuditRow) -> Result<Self, StorageError> {
+        Ok(AuditEvent {
+            id: uuid(&r.id)?,
+            occurred_at: from_micros(r.occurred_at)?,
+            actor: r.actor,
+            action: r.action,
+            resource_type: r.resource_type,
+            resource_id: r.resource_id,
+            request_id: r.request_id,
+            summary: r.summary,
+        })
+    }
+}
+
+/// Filters for the audit listing; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this resource type.
+    pub resource_type: Option<String>,
+    /// Only this resource id.
+    pub resource_id: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// At or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// A page of audit events, newest first, and the total count for the filter.
+    pub async fn list_audit_events(
+        &self,
+        filter: AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<AuditEvent>, i64), StorageError> {
+        self.run(move |conn| {
+            let build = || {
+                let mut q = ae::table.into_boxed();
+                if let Some(t) = &filter.resource_type {
+                    q = q.filter(ae::resource_type.eq(t.clone()));
+                }
+                if let Some(id) = &filter.resource_id {
+                    q = q.filter(ae::resource_id.eq(id.clone()));
+                }
+                if let Some(a) = &filter.action {
+                    q = q.filter(ae::action.eq(a.clone()));
+                }
+                if let Some(since) = filter.since {
+                    q = q.filter(ae::occurred_at.ge(to_micros(since)));
+                }
+                if let Some(until) = filter.until {
+                    q = q.filter(ae::occurred_at.lt(to_micros(until)));
+                }
+                q
+            };
+            let total: i64 = build().count().get_result(conn)?;
+            let rows = build()
+                .order((ae::occurred_at.desc(), ae::id.desc()))
+                .offset(offset)
+                .limit(limit)
+                .select(AuditRow::as_select())
+                .load(conn)?;
+            let events = rows.into_iter().map(AuditEvent::try_from).collect::<Result<Vec<_>, _>>()?;
+            Ok((events, total))
+        })
+        .await
+    }
+}
