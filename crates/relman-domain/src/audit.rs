@@ -15,7 +15,10 @@ pub struct Actor {
 impl Actor {
     /// Changes relman makes on its own (scheduled sync).
     pub fn system() -> Self {
-        Self { name: "system".into(), request_id: None }
+        Self {
+            name: "system".into(),
+            request_id: None,
+        }
     }
 }
 

@@ -319,10 +319,7 @@ mod tests {
             assert_eq!(DeploymentStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(DeploymentStatus::parse("done"), None);
-        assert_eq!(
-            DeploymentOutcome::Failed.status(),
-            DeploymentStatus::Failed
-        );
+        assert_eq!(DeploymentOutcome::Failed.status(), DeploymentStatus::Failed);
     }
 
     #[test]
@@ -338,8 +335,16 @@ mod tests {
         for (status, want) in cases {
             assert_eq!(check_promotable(status), want, "{status}");
         }
-        assert!(PromotionRefusal::Deprecated.to_string().contains("deprecated"));
-        assert!(PromotionRefusal::NotReady.to_string().contains("ready first"));
+        assert!(
+            PromotionRefusal::Deprecated
+                .to_string()
+                .contains("deprecated")
+        );
+        assert!(
+            PromotionRefusal::NotReady
+                .to_string()
+                .contains("ready first")
+        );
     }
 
     #[test]
@@ -372,13 +377,19 @@ mod tests {
             ("nothing anywhere", vec![], vec![], [S::NotDeployed; 3]),
             (
                 "deployed in dev, promoting to staging",
-                vec![dep("r1", "dev", 1, Succeeded), dep("r1", "staging", 3, InProgress)],
+                vec![
+                    dep("r1", "dev", 1, Succeeded),
+                    dep("r1", "staging", 3, InProgress),
+                ],
                 vec![("dev", "r1")],
                 [S::Deployed, S::Promoting, S::NotDeployed],
             ),
             (
                 "superseded in dev by r2, failed in staging",
-                vec![dep("r1", "dev", 1, Succeeded), dep("r1", "staging", 3, Failed)],
+                vec![
+                    dep("r1", "dev", 1, Succeeded),
+                    dep("r1", "staging", 3, Failed),
+                ],
                 vec![("dev", "r2")],
                 [S::Superseded, S::Failed, S::NotDeployed],
             ),
@@ -390,7 +401,10 @@ mod tests {
             ),
             (
                 "failed, then succeeded: deployed",
-                vec![dep("r1", "prod", 1, Failed), dep("r1", "prod", 5, Succeeded)],
+                vec![
+                    dep("r1", "prod", 1, Failed),
+                    dep("r1", "prod", 5, Succeeded),
+                ],
                 vec![("prod", "r1")],
                 [S::NotDeployed, S::NotDeployed, S::Deployed],
             ),
@@ -421,7 +435,10 @@ mod tests {
             }
         }
         // deployedAt is the latest success there (the rollback), not the first.
-        let deployments = [dep("r1", "prod", 1, Succeeded), dep("r1", "prod", 5, Succeeded)];
+        let deployments = [
+            dep("r1", "prod", 1, Succeeded),
+            dep("r1", "prod", 5, Succeeded),
+        ];
         let current = BTreeMap::from([(id_of("prod"), id_of("r1"))]);
         let got = release_state(id_of("r1"), &envs, &deployments, &current);
         assert_eq!(got[2].deployed_at, Some(minute(6)));

@@ -121,13 +121,25 @@ mod tests {
                 assert_eq!(e.errors[0].field, "name");
             }
         }
-        assert_eq!("a".repeat(63).parse::<EnvironmentName>().unwrap().as_str().len(), 63);
+        assert_eq!(
+            "a".repeat(63)
+                .parse::<EnvironmentName>()
+                .unwrap()
+                .as_str()
+                .len(),
+            63
+        );
         assert!("a".repeat(64).parse::<EnvironmentName>().is_err());
     }
 
     #[test]
     fn previous_is_the_next_lower_order() {
-        let envs = [env("prod", 30), env("dev", 10), env("staging", 20), env("qa", 15)];
+        let envs = [
+            env("prod", 30),
+            env("dev", 10),
+            env("staging", 20),
+            env("qa", 15),
+        ];
         let previous = |name: &str| {
             let target = envs.iter().find(|e| e.name.as_str() == name).unwrap();
             previous_environment(&envs, target).map(|e| e.name.as_str())

@@ -30,21 +30,27 @@ async fn main() {
     let service = Service::new(db.store().await);
     let actor = relman_domain::Actor::system();
     let integration = service
-        .create_integration(&actor, IntegrationInput {
-            name: "local".into(),
-            url: registry.url(),
-            insecure: true,
-            ..IntegrationInput::default()
-        })
+        .create_integration(
+            &actor,
+            IntegrationInput {
+                name: "local".into(),
+                url: registry.url(),
+                insecure: true,
+                ..IntegrationInput::default()
+            },
+        )
         .await
         .expect("integration");
     service
-        .create_component(&actor, ComponentInput {
-            name: "app".into(),
-            image_repository: "bench/app".into(),
-            registry_integration_id: Some(integration.id.to_string()),
-            ..ComponentInput::default()
-        })
+        .create_component(
+            &actor,
+            ComponentInput {
+                name: "app".into(),
+                image_repository: "bench/app".into(),
+                registry_integration_id: Some(integration.id.to_string()),
+                ..ComponentInput::default()
+            },
+        )
         .await
         .expect("component");
 

@@ -34,7 +34,10 @@ fn time(errors: &mut Errors, field: &str, value: Option<&str>) -> Option<DateTim
     match DateTime::parse_from_rfc3339(value) {
         Ok(t) => Some(t.with_timezone(&Utc)),
         Err(_) => {
-            errors.push(field, "must be an RFC 3339 time such as 2026-01-10T14:23:45Z");
+            errors.push(
+                field,
+                "must be an RFC 3339 time such as 2026-01-10T14:23:45Z",
+            );
             None
         }
     }
@@ -42,7 +45,10 @@ fn time(errors: &mut Errors, field: &str, value: Option<&str>) -> Option<DateTim
 
 impl Service {
     /// A page of audit events, newest first.
-    pub async fn list_audit_events(&self, query: AuditQuery) -> Result<Page<AuditEvent>, ServiceError> {
+    pub async fn list_audit_events(
+        &self,
+        query: AuditQuery,
+    ) -> Result<Page<AuditEvent>, ServiceError> {
         let mut errors = Errors::default();
         let since = time(&mut errors, "since", query.since.as_deref());
         let until = time(&mut errors, "until", query.until.as_deref());
@@ -55,8 +61,10 @@ impl Service {
             since,
             until,
         };
-        let (events, total) =
-            self.store.list_audit_events(filter, paging.offset, paging.page_size).await?;
+        let (events, total) = self
+            .store
+            .list_audit_events(filter, paging.offset, paging.page_size)
+            .await?;
         Ok(paging.page(events, total))
     }
 }

@@ -1,9 +1,8 @@
 //! Component use cases.
 
 use relman_domain::{
-    Actor, AuditEvent,
-    Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern, ValidationError,
-    VersioningStrategy, validate_image_repository,
+    Actor, AuditEvent, Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern,
+    ValidationError, VersioningStrategy, validate_image_repository,
 };
 use relman_storage::StorageError;
 use uuid::Uuid;
@@ -72,7 +71,10 @@ impl ComponentPatch {
             ("name", self.name.is_some()),
             ("displayName", self.display_name.is_some()),
             ("imageRepository", self.image_repository.is_some()),
-            ("registryIntegrationId", self.registry_integration_id.is_some()),
+            (
+                "registryIntegrationId",
+                self.registry_integration_id.is_some(),
+            ),
             ("versioningStrategy", self.versioning_strategy.is_some()),
             ("defaultChannel", self.default_channel.is_some()),
             ("tagPattern", self.tag_pattern.is_some()),
@@ -164,7 +166,10 @@ impl Service {
             "component",
             "create",
             component.id,
-            format!("created component {} ({})", component.name, component.image_repository),
+            format!(
+                "created component {} ({})",
+                component.name, component.image_repository
+            ),
         );
         self.store
             .insert_component(&component, &event)
@@ -254,13 +259,16 @@ impl Service {
         c.updated_at = crate::now();
         let summary = format!("updated component {}: {}", c.name, changed.join(", "));
         let event = AuditEvent::new(actor, c.updated_at, "component", "update", c.id, summary);
-        self.store.update_component(&c, &event).await.map_err(|e| match e {
-            StorageError::NotFound => ServiceError::NotFound {
-                resource: Resource::Component,
-                key: key.to_owned(),
-            },
-            other => name_taken(other, &c.name),
-        })?;
+        self.store
+            .update_component(&c, &event)
+            .await
+            .map_err(|e| match e {
+                StorageError::NotFound => ServiceError::NotFound {
+                    resource: Resource::Component,
+                    key: key.to_owned(),
+                },
+                other => name_taken(other, &c.name),
+            })?;
         Ok(c)
     }
 

@@ -1,7 +1,8 @@
 //! Registry integration use cases.
 
-use relman_domain::{Actor, AuditEvent, 
-    IntegrationAuth, IntegrationName, RegistryIntegration, Secret, ValidationError,
+use relman_domain::{
+    Actor, AuditEvent, IntegrationAuth, IntegrationName, RegistryIntegration, Secret,
+    ValidationError,
 };
 use relman_storage::StorageError;
 use uuid::Uuid;
@@ -123,7 +124,14 @@ impl Service {
             integration.url,
             integration.auth.kind()
         );
-        let event = AuditEvent::new(actor, now, "registry_integration", "create", integration.id, summary);
+        let event = AuditEvent::new(
+            actor,
+            now,
+            "registry_integration",
+            "create",
+            integration.id,
+            summary,
+        );
         self.store
             .insert_integration(&integration, &event)
             .await
@@ -184,8 +192,20 @@ impl Service {
         i.validate()?;
         i.updated_at = crate::now();
         // Secrets never reach the audit trail: only whether credentials changed.
-        let summary = format!("updated registry integration {} ({}, {} auth)", i.name, i.url, i.auth.kind());
-        let event = AuditEvent::new(actor, i.updated_at, "registry_integration", "update", i.id, summary);
+        let summary = format!(
+            "updated registry integration {} ({}, {} auth)",
+            i.name,
+            i.url,
+            i.auth.kind()
+        );
+        let event = AuditEvent::new(
+            actor,
+            i.updated_at,
+            "registry_integration",
+            "update",
+            i.id,
+            summary,
+        );
         self.store
             .update_integration(&i, &event)
             .await
@@ -200,7 +220,14 @@ impl Service {
     pub async fn delete_integration(&self, actor: &Actor, key: &str) -> Result<(), ServiceError> {
         let i = self.integration(key).await?;
         let summary = format!("deleted registry integration {}", i.name);
-        let event = AuditEvent::new(actor, crate::now(), "registry_integration", "delete", i.id, summary);
+        let event = AuditEvent::new(
+            actor,
+            crate::now(),
+            "registry_integration",
+            "delete",
+            i.id,
+            summary,
+        );
         match self.store.delete_integration(i.id, &event).await {
             Ok(()) => Ok(()),
             Err(StorageError::ForeignKey) => Err(ServiceError::InUse {

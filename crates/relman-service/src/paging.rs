@@ -27,7 +27,11 @@ impl PageRequest {
         if offset.is_none() {
             errors.push("page", "is too large");
         }
-        Self { page, page_size, offset: offset.unwrap_or(0) }
+        Self {
+            page,
+            page_size,
+            offset: offset.unwrap_or(0),
+        }
     }
 
     /// The page of `items` out of `total`.

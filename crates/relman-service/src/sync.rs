@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use futures_util::{StreamExt, stream};
 use relman_domain::{
-    Actor, AuditEvent,
-    Component, ComponentVersion, VersionSource, classify_channel, parse_tag_semver,
+    Actor, AuditEvent, Component, ComponentVersion, VersionSource, classify_channel,
+    parse_tag_semver,
 };
 use relman_registry::{RegistryClient, RegistryError, ResolveOptions, ResolvedManifest};
 use relman_storage::{Retag, StorageError, SyncChanges, VersionFilter};
@@ -106,7 +106,9 @@ impl Service {
         let lock = self.sync_locks.for_component(component.id);
         let _guard = lock.lock().await;
         let client = self.client_for(&component).await?;
-        let result = self.sync_with(actor, &component, client.as_ref(), options).await;
+        let result = self
+            .sync_with(actor, &component, client.as_ref(), options)
+            .await;
         if let Err(ServiceError::Registry(e)) = &result {
             tracing::warn!(component = %component.name, error = %e, chain = ?e, "sync failed");
         }
@@ -240,7 +242,9 @@ impl Service {
                 component.name
             );
             let event = AuditEvent::new(actor, now, "component", "sync", component.id, summary);
-            self.store.apply_sync(component.id, changes, now, &event).await?;
+            self.store
+                .apply_sync(component.id, changes, now, &event)
+                .await?;
         }
         let versions = self
             .store

@@ -1,8 +1,8 @@
 //! Version-map use cases: manual tag → semver/channel/digest assignments, and version listings.
 
 use relman_domain::{
-    Actor, AuditEvent,
-    Channel, ComponentVersion, Digest, VersionSource, classify_channel, parse_semver,
+    Actor, AuditEvent, Channel, ComponentVersion, Digest, VersionSource, classify_channel,
+    parse_semver,
 };
 use relman_storage::VersionFilter;
 use uuid::Uuid;
@@ -141,8 +141,16 @@ impl Service {
             component.name,
             version.tag,
             version.digest,
-            version.semver.as_ref().map(|s| format!(", semver {s}")).unwrap_or_default(),
-            version.channel.as_ref().map(|c| format!(", channel {c}")).unwrap_or_default(),
+            version
+                .semver
+                .as_ref()
+                .map(|s| format!(", semver {s}"))
+                .unwrap_or_default(),
+            version
+                .channel
+                .as_ref()
+                .map(|c| format!(", channel {c}"))
+                .unwrap_or_default(),
         );
         // A version map is known by its component and tag: a replace keeps the record.
         let resource = format!("{}:{}", component.id, version.tag);

@@ -106,7 +106,10 @@ impl Store {
                 .limit(limit)
                 .select(AuditRow::as_select())
                 .load(conn)?;
-            let events = rows.into_iter().map(AuditEvent::try_from).collect::<Result<Vec<_>, _>>()?;
+            let events = rows
+                .into_iter()
+                .map(AuditEvent::try_from)
+                .collect::<Result<Vec<_>, _>>()?;
             Ok((events, total))
         })
         .await

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use relman_domain::{
-    AuditEvent,
-    Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern, VersioningStrategy,
+    AuditEvent, Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern,
+    VersioningStrategy,
 };
 use uuid::Uuid;
 

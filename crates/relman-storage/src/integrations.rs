@@ -158,7 +158,11 @@ impl Store {
 
     /// Deletes an integration unless a component still uses it ([`StorageError::ForeignKey`]).
     /// Checked and deleted in one transaction.
-    pub async fn delete_integration(&self, id: Uuid, event: &AuditEvent) -> Result<(), StorageError> {
+    pub async fn delete_integration(
+        &self,
+        id: Uuid,
+        event: &AuditEvent,
+    ) -> Result<(), StorageError> {
         let id = id.to_string();
         self.write(event, move |conn| {
             let users: i64 = components::table
@@ -169,7 +173,11 @@ impl Store {
                 return Err(StorageError::ForeignKey);
             }
             let n = diesel::delete(ri::table.filter(ri::id.eq(&id))).execute(conn)?;
-            if n == 0 { Err(StorageError::NotFound) } else { Ok(()) }
+            if n == 0 {
+                Err(StorageError::NotFound)
+            } else {
+                Ok(())
+            }
         })
         .await
     }

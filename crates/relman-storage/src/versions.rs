@@ -2,7 +2,8 @@
 
 use diesel::prelude::*;
 use relman_domain::{
-    AuditEvent,Channel, ComponentVersion, Digest, VersionSource, compare_versions_desc};
+    AuditEvent, Channel, ComponentVersion, Digest, VersionSource, compare_versions_desc,
+};
 use uuid::Uuid;
 
 use crate::codec::{from_micros, parse, platforms_from_json, platforms_to_json, to_micros, uuid};

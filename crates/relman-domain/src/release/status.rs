@@ -172,7 +172,10 @@ pub enum ManualStatusError {
 pub fn manual_transition(from: ReleaseStatus, to: ReleaseStatus) -> Result<(), ManualStatusError> {
     use ReleaseStatus::{Deployed, Promoting};
     transition(from, to).map_err(ManualStatusError::Machine)?;
-    if from != to && (matches!(to, Promoting | Deployed) || from == Promoting && to != ReleaseStatus::Deprecated) {
+    if from != to
+        && (matches!(to, Promoting | Deployed)
+            || from == Promoting && to != ReleaseStatus::Deprecated)
+    {
         return Err(ManualStatusError::DeploymentOnly { from, to });
     }
     Ok(())

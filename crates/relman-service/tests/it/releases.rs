@@ -23,21 +23,27 @@ async fn service_with_components(store: Store) -> relman_service::Service {
     let setup = relman_domain::Actor::system();
     for (name, tags) in [("api", ["v1.0.0", "v1.1.0"]), ("web", ["v2.0.0", "v2.1.0"])] {
         service
-            .create_component(&setup, ComponentInput {
-                name: name.into(),
-                image_repository: format!("myorg/{name}"),
-                ..Default::default()
-            })
+            .create_component(
+                &setup,
+                ComponentInput {
+                    name: name.into(),
+                    image_repository: format!("myorg/{name}"),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         for tag in tags {
             service
-                .create_version_map(&setup, VersionMapInput {
-                    component_id: name.into(),
-                    tag: tag.into(),
-                    digest: Some(digest(name, tag)),
-                    ..Default::default()
-                })
+                .create_version_map(
+                    &setup,
+                    VersionMapInput {
+                        component_id: name.into(),
+                        tag: tag.into(),
+                        digest: Some(digest(name, tag)),
+                        ..Default::default()
+                    },
+                )
                 .await
                 .unwrap();
         }

@@ -13,10 +13,16 @@ backend_tests!(
 async fn round_trip(store: Store) {
     let mut c = component("api");
     c.tag_pattern = Some(relman_domain::TagPattern::new(r"^v\d").unwrap());
-    store.insert_component(&c, &crate::fixtures::event()).await.unwrap();
+    store
+        .insert_component(&c, &crate::fixtures::event())
+        .await
+        .unwrap();
     assert_eq!(store.component_by_id(c.id).await.unwrap(), c);
     assert_eq!(store.component_by_name("api").await.unwrap(), c);
-    store.insert_component(&component("worker"), &crate::fixtures::event()).await.unwrap();
+    store
+        .insert_component(&component("worker"), &crate::fixtures::event())
+        .await
+        .unwrap();
     let names: Vec<String> = store
         .list_components()
         .await
@@ -32,34 +38,56 @@ async fn round_trip(store: Store) {
 }
 
 async fn duplicate_name_conflicts(store: Store) {
-    store.insert_component(&component("api"), &crate::fixtures::event()).await.unwrap();
-    let err = store.insert_component(&component("api"), &crate::fixtures::event()).await.unwrap_err();
+    store
+        .insert_component(&component("api"), &crate::fixtures::event())
+        .await
+        .unwrap();
+    let err = store
+        .insert_component(&component("api"), &crate::fixtures::event())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StorageError::Conflict { .. }), "{err:?}");
 }
 
 async fn update_and_delete(store: Store) {
     let mut c = component("api");
-    store.insert_component(&c, &crate::fixtures::event()).await.unwrap();
-    store.insert_component(&component("taken"), &crate::fixtures::event()).await.unwrap();
+    store
+        .insert_component(&c, &crate::fixtures::event())
+        .await
+        .unwrap();
+    store
+        .insert_component(&component("taken"), &crate::fixtures::event())
+        .await
+        .unwrap();
     c.display_name = "Renamed".into();
     c.registry_integration_id = None;
-    store.update_component(&c, &crate::fixtures::event()).await.unwrap();
+    store
+        .update_component(&c, &crate::fixtures::event())
+        .await
+        .unwrap();
     assert_eq!(store.component_by_id(c.id).await.unwrap(), c);
 
     let mut clash = c.clone();
     clash.name = "taken".parse().unwrap();
     assert!(matches!(
-        store.update_component(&clash, &crate::fixtures::event()).await,
+        store
+            .update_component(&clash, &crate::fixtures::event())
+            .await,
         Err(StorageError::Conflict { .. })
     ));
 
-    store.delete_component(c.id, &crate::fixtures::event()).await.unwrap();
+    store
+        .delete_component(c.id, &crate::fixtures::event())
+        .await
+        .unwrap();
     assert!(matches!(
         store.component_by_id(c.id).await,
         Err(StorageError::NotFound)
     ));
     assert!(matches!(
-        store.delete_component(c.id, &crate::fixtures::event()).await,
+        store
+            .delete_component(c.id, &crate::fixtures::event())
+            .await,
         Err(StorageError::NotFound)
     ));
 }
@@ -69,7 +97,11 @@ async fn concurrent_same_name(store: Store) {
     let tasks: Vec<_> = (0..16)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.insert_component(&component("racy"), &crate::fixtures::event()).await })
+            tokio::spawn(async move {
+                store
+                    .insert_component(&component("racy"), &crate::fixtures::event())
+                    .await
+            })
         })
         .collect();
     let mut ok = 0;

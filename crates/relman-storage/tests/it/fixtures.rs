@@ -51,5 +51,12 @@ pub fn version(component: &Component, tag: &str, source: VersionSource) -> Compo
 
 /// An audit event for changes made by tests.
 pub fn event() -> relman_domain::AuditEvent {
-    relman_domain::AuditEvent::new(&relman_domain::Actor::system(), now(), "test", "change", "x", "test change")
+    relman_domain::AuditEvent::new(
+        &relman_domain::Actor::system(),
+        now(),
+        "test",
+        "change",
+        "x",
+        "test change",
+    )
 }

@@ -68,8 +68,14 @@ fn release(name: &str, members: Vec<ReleaseMember>, minute: i64) -> Release {
 async fn two_components(store: &Store) -> (Component, Component) {
     let api = component("api");
     let web = component("web");
-    store.insert_component(&api, &crate::fixtures::event()).await.unwrap();
-    store.insert_component(&web, &crate::fixtures::event()).await.unwrap();
+    store
+        .insert_component(&api, &crate::fixtures::event())
+        .await
+        .unwrap();
+    store
+        .insert_component(&web, &crate::fixtures::event())
+        .await
+        .unwrap();
     (api, web)
 }
 
@@ -193,16 +199,18 @@ async fn list_filters_counts_and_pages(store: Store) {
 async fn pinned_components_cannot_be_deleted(store: Store) {
     let (api, web) = two_components(&store).await;
     store
-        .upsert_manual_version(version(
-            &api,
-            "v1.0.0",
-            relman_domain::VersionSource::Manual,
-        ), &crate::fixtures::event())
+        .upsert_manual_version(
+            version(&api, "v1.0.0", relman_domain::VersionSource::Manual),
+            &crate::fixtures::event(),
+        )
         .await
         .unwrap();
     let r = release("r1", vec![member(&api, "v1.0.0")], 0);
     store.insert_release(&r).await.unwrap();
-    let err = store.delete_component(api.id, &crate::fixtures::event()).await.unwrap_err();
+    let err = store
+        .delete_component(api.id, &crate::fixtures::event())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StorageError::ForeignKey), "{err:?}");
     let versions = store
         .list_versions(VersionFilter {
@@ -216,7 +224,10 @@ async fn pinned_components_cannot_be_deleted(store: Store) {
         1,
         "the refused delete kept the versions too"
     );
-    store.delete_component(web.id, &crate::fixtures::event()).await.unwrap();
+    store
+        .delete_component(web.id, &crate::fixtures::event())
+        .await
+        .unwrap();
 
     // A member whose component is gone is refused as well, and the release is not half-written.
     let orphan = release("r2", vec![member(&web, "v2.0.0")], 1);
@@ -228,7 +239,10 @@ async fn pinned_components_cannot_be_deleted(store: Store) {
     ));
 
     assert!(store.delete_release(r.id, r.updated_at).await.unwrap());
-    store.delete_component(api.id, &crate::fixtures::event()).await.unwrap();
+    store
+        .delete_component(api.id, &crate::fixtures::event())
+        .await
+        .unwrap();
 }
 
 async fn writes_are_compare_and_set(store: Store) {
@@ -301,8 +315,14 @@ async fn writes_are_compare_and_set(store: Store) {
             .unwrap()
     );
     // Members went with it: both components are free again.
-    store.delete_component(api.id, &crate::fixtures::event()).await.unwrap();
-    store.delete_component(web.id, &crate::fixtures::event()).await.unwrap();
+    store
+        .delete_component(api.id, &crate::fixtures::event())
+        .await
+        .unwrap();
+    store
+        .delete_component(web.id, &crate::fixtures::event())
+        .await
+        .unwrap();
 }
 
 async fn latest_candidates_are_filtered_in_sql(store: Store) {

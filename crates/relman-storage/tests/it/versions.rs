@@ -12,9 +12,15 @@ backend_tests!(
 
 async fn list_sorted_and_filtered(store: Store) {
     let c = component("api");
-    store.insert_component(&c, &crate::fixtures::event()).await.unwrap();
+    store
+        .insert_component(&c, &crate::fixtures::event())
+        .await
+        .unwrap();
     let other = component("other");
-    store.insert_component(&other, &crate::fixtures::event()).await.unwrap();
+    store
+        .insert_component(&other, &crate::fixtures::event())
+        .await
+        .unwrap();
     for tag in [
         "v1.0.0-rc.9",
         "v1.0.0",
@@ -24,12 +30,18 @@ async fn list_sorted_and_filtered(store: Store) {
         "v0.9.0",
     ] {
         store
-            .upsert_manual_version(version(&c, tag, VersionSource::Sync), &crate::fixtures::event())
+            .upsert_manual_version(
+                version(&c, tag, VersionSource::Sync),
+                &crate::fixtures::event(),
+            )
             .await
             .unwrap();
     }
     store
-        .upsert_manual_version(version(&other, "v9.0.0", VersionSource::Sync), &crate::fixtures::event())
+        .upsert_manual_version(
+            version(&other, "v9.0.0", VersionSource::Sync),
+            &crate::fixtures::event(),
+        )
         .await
         .unwrap();
 
@@ -83,13 +95,22 @@ async fn list_sorted_and_filtered(store: Store) {
 
 async fn manual_upsert_takes_over_tag(store: Store) {
     let c = component("api");
-    store.insert_component(&c, &crate::fixtures::event()).await.unwrap();
+    store
+        .insert_component(&c, &crate::fixtures::event())
+        .await
+        .unwrap();
     let synced = version(&c, "v2.0.0", VersionSource::Sync);
-    let (first, created) = store.upsert_manual_version(synced.clone(), &crate::fixtures::event()).await.unwrap();
+    let (first, created) = store
+        .upsert_manual_version(synced.clone(), &crate::fixtures::event())
+        .await
+        .unwrap();
     assert!(created);
     let mut manual = version(&c, "v2.0.0", VersionSource::Manual);
     manual.channel = Some(Channel::beta());
-    let (stored, created) = store.upsert_manual_version(manual, &crate::fixtures::event()).await.unwrap();
+    let (stored, created) = store
+        .upsert_manual_version(manual, &crate::fixtures::event())
+        .await
+        .unwrap();
     assert!(!created);
     assert_eq!(stored.id, first.id, "the record keeps its identity");
     assert_eq!(stored.first_seen_at, first.first_seen_at);
@@ -105,12 +126,21 @@ async fn manual_upsert_takes_over_tag(store: Store) {
 
 async fn versions_go_with_component(store: Store) {
     let c = component("api");
-    store.insert_component(&c, &crate::fixtures::event()).await.unwrap();
     store
-        .upsert_manual_version(version(&c, "v1.0.0", VersionSource::Manual), &crate::fixtures::event())
+        .insert_component(&c, &crate::fixtures::event())
         .await
         .unwrap();
-    store.delete_component(c.id, &crate::fixtures::event()).await.unwrap();
+    store
+        .upsert_manual_version(
+            version(&c, "v1.0.0", VersionSource::Manual),
+            &crate::fixtures::event(),
+        )
+        .await
+        .unwrap();
+    store
+        .delete_component(c.id, &crate::fixtures::event())
+        .await
+        .unwrap();
     assert!(
         store
             .list_versions(VersionFilter::default())
