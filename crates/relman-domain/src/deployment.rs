@@ -368,12 +368,20 @@ mod tests {
         }
     }
 
+    /// What, the release's deployments, `(environment, release)` running, expected statuses.
+    type StateCase<'a> = (
+        &'a str,
+        Vec<Deployment>,
+        Vec<(&'a str, &'a str)>,
+        [EnvironmentStatus; 3],
+    );
+
     #[test]
     fn state_table() {
         use DeploymentStatus::{Failed, InProgress, Succeeded};
         use EnvironmentStatus as S;
         let envs = [env("prod", 30), env("dev", 10), env("staging", 20)];
-        let cases: Vec<(&str, Vec<Deployment>, Vec<(&str, &str)>, [S; 3])> = vec![
+        let cases: Vec<StateCase<'_>> = vec![
             ("nothing anywhere", vec![], vec![], [S::NotDeployed; 3]),
             (
                 "deployed in dev, promoting to staging",

@@ -211,6 +211,30 @@ impl From<ServiceError> for ApiError {
             ServiceError::Contended { .. } => {
                 Self::new(S::CONFLICT, "concurrent_update", e.to_string())
             }
+            ServiceError::OrderExists { .. } => {
+                Self::new(S::CONFLICT, "order_exists", e.to_string())
+            }
+            ServiceError::StatusByDeploymentOnly { .. } => {
+                Self::new(S::CONFLICT, "invalid_transition", e.to_string())
+            }
+            ServiceError::ReleaseNotReady { .. } => {
+                Self::new(S::CONFLICT, "release_not_ready", e.to_string())
+            }
+            ServiceError::ReleaseDeprecated { .. } => {
+                Self::new(S::CONFLICT, "release_deprecated", e.to_string())
+            }
+            ServiceError::PreviousEnvironmentRequired { .. } => {
+                Self::new(S::CONFLICT, "previous_environment_required", e.to_string())
+            }
+            ServiceError::DeploymentInProgress { .. } => {
+                Self::new(S::CONFLICT, "deployment_in_progress", e.to_string())
+            }
+            ServiceError::DeploymentCompleted { .. } => {
+                Self::new(S::CONFLICT, "deployment_completed", e.to_string())
+            }
+            ServiceError::NothingRunning { .. } => {
+                Self::new(S::NOT_FOUND, "not_found", e.to_string())
+            }
             ServiceError::NoRegistryIntegration { .. } => Self::new(
                 S::UNPROCESSABLE_ENTITY,
                 "no_registry_integration",

@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod components;
+pub mod deployments;
+pub mod environments;
 pub mod integrations;
 pub mod meta;
 pub mod releases;

@@ -28,6 +28,7 @@ pub use auth::Authenticator;
 pub use state::{AppState, HttpSettings};
 
 use handlers::{audit, components, integrations, meta, releases, version_maps};
+use handlers::{deployments, environments};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +44,8 @@ use handlers::{audit, components, integrations, meta, releases, version_maps};
         (name = "registry-integrations", description = "Container registries relman syncs from"),
         (name = "version-maps", description = "Tag → semver, channel and digest assignments"),
         (name = "releases", description = "Immutable bundles of exact image digests, one per component"),
+        (name = "environments", description = "Where releases are deployed, in promotion order"),
+        (name = "deployments", description = "Promotions of releases to environments and their outcomes"),
         (name = "audit", description = "Who changed what, when"),
         (name = "operations", description = "Health, readiness and API documents"),
     )
@@ -89,6 +92,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(releases::deprecate_release)
                 .service(releases::compare_releases)
                 .service(releases::get_release_state)
+                .service(deployments::promote_release)
+                .service(deployments::complete_deployment)
+                .service(deployments::list_deployments)
+                .service(deployments::get_deployment)
+                .service(environments::create_environment)
+                .service(environments::list_environments)
+                .service(environments::get_environment)
+                .service(environments::update_environment)
+                .service(environments::delete_environment)
+                .service(environments::get_current_release)
                 .service(integrations::create_registry_integration)
                 .service(integrations::list_registry_integrations)
                 .service(integrations::get_registry_integration)
@@ -101,12 +114,54 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document of this API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
+    let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    document_common_errors(&mut api);
     api
+}
+
+/// Adds the answers every operation of a kind can give, so no handler can forget them: 401 on
+/// every `/api/v1` operation; 413 and 415 on every operation that takes a body.
+fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                error::PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in &mut api.paths.paths {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in operations.into_iter().flatten() {
+            let mut add = |status: &str, description: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            };
+            if path.starts_with("/api/v1") {
+                add("401", "Missing or invalid token");
+            }
+            if op.request_body.is_some() {
+                add("413", "Body too large");
+                add("415", "The body is not application/json");
+            }
+        }
+    }
 }
 
 /// The application: every route, problem+json for anything unmatched, request ids and access logs.

@@ -16,6 +16,10 @@ pub enum Resource {
     Integration,
     /// A release bundle.
     Release,
+    /// An environment.
+    Environment,
+    /// A deployment.
+    Deployment,
 }
 
 impl fmt::Display for Resource {
@@ -25,6 +29,8 @@ impl fmt::Display for Resource {
             Self::Version => "version",
             Self::Integration => "registry integration",
             Self::Release => "release",
+            Self::Environment => "environment",
+            Self::Deployment => "deployment",
         })
     }
 }
@@ -117,6 +123,77 @@ pub enum ServiceError {
     /// `pinFrom` names an environment where no release is deployed.
     #[error("nothing is deployed in environment '{environment}' to start from")]
     NothingDeployed {
+        /// The environment as given.
+        environment: String,
+    },
+    /// Another environment has this `order`.
+    #[error("environment '{taken_by}' already has order {order}; orders are unique")]
+    OrderExists {
+        /// The order asked for.
+        order: i32,
+        /// The environment holding it.
+        taken_by: String,
+    },
+    /// A client asked for a status only deployments set.
+    #[error(
+        "cannot change a release from {from} to {to}: promoting and deployed follow deployments; \
+         promote with POST /api/v1/releases/{{id}}/promote and finish with \
+         POST /api/v1/deployments/{{id}}/complete"
+    )]
+    StatusByDeploymentOnly {
+        /// The current status.
+        from: ReleaseStatus,
+        /// The status asked for.
+        to: ReleaseStatus,
+    },
+    /// A draft cannot be promoted.
+    #[error("release '{key}' cannot be promoted: it is a draft; mark it ready first")]
+    ReleaseNotReady {
+        /// The release as given.
+        key: String,
+    },
+    /// A deprecated release cannot be promoted.
+    #[error(
+        "release '{key}' cannot be promoted: it is deprecated; promote another release \
+         (an older one rolls back)"
+    )]
+    ReleaseDeprecated {
+        /// The release as given.
+        key: String,
+    },
+    /// The target environment requires the release to have been deployed in the one before it.
+    #[error(
+        "environment '{environment}' requires the release to be deployed in '{previous}' first, \
+         and release '{release}' never was"
+    )]
+    PreviousEnvironmentRequired {
+        /// The release's name.
+        release: String,
+        /// The target environment's name.
+        environment: String,
+        /// The previous environment's name.
+        previous: String,
+    },
+    /// Another deployment to the environment is open.
+    #[error(
+        "a deployment to environment '{environment}' is in progress; complete it first \
+         (POST /api/v1/deployments/{{id}}/complete)"
+    )]
+    DeploymentInProgress {
+        /// The environment's name.
+        environment: String,
+    },
+    /// The deployment was completed already.
+    #[error("deployment '{id}' is already completed ({status}); a deployment finishes once")]
+    DeploymentCompleted {
+        /// The deployment.
+        id: String,
+        /// How it finished.
+        status: relman_domain::DeploymentStatus,
+    },
+    /// Nothing runs in the environment.
+    #[error("nothing is deployed in environment '{environment}'")]
+    NothingRunning {
         /// The environment as given.
         environment: String,
     },

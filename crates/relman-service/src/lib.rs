@@ -6,6 +6,8 @@
 
 mod audit;
 mod components;
+mod deployments;
+mod environments;
 mod error;
 mod input;
 mod integrations;
@@ -19,6 +21,8 @@ mod version_maps;
 
 pub use audit::AuditQuery;
 pub use components::{ChannelRuleInput, ComponentInput, ComponentPatch};
+pub use deployments::{CompleteInput, DeploymentQuery};
+pub use environments::{EnvironmentInput, EnvironmentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
 pub use registry::{HttpConnector, RegistryConnector, registry_config};
@@ -27,6 +31,7 @@ pub use release_input::{
     SourceRefInput,
 };
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
+pub use relman_storage::DeploymentRecord;
 pub use relman_storage::ReleaseSummary;
 pub use sync::{SyncOptions, SyncReport};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};

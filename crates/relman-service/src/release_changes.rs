@@ -7,7 +7,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use relman_domain::{
-    Release, ReleaseMember, ReleaseStatus, check_deletable, content_digest, transition,
+    Actor, AuditEvent, ManualStatusError, Release, ReleaseMember, ReleaseStatus, check_deletable,
+    content_digest, manual_transition, transition,
 };
 
 use crate::Service;
@@ -19,7 +20,7 @@ use crate::release_input::{
 };
 
 /// Reads and retries before giving up on a release that keeps changing under a request.
-const CHANGE_ATTEMPTS: usize = 16;
+pub(crate) const CHANGE_ATTEMPTS: usize = 16;
 
 /// A validated patch: what to set, each `None` meaning "keep".
 struct Changes {
@@ -73,6 +74,20 @@ impl Changes {
         Ok(changes)
     }
 
+    /// The fields this patch sets, as the client spells them (for the audit trail).
+    fn given_fields(&self) -> Vec<&'static str> {
+        [
+            ("displayName", self.display_name.is_some()),
+            ("metadata", self.metadata.is_some()),
+            ("notes", self.notes.is_some()),
+            ("status", self.status.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .chain(self.frozen_fields())
+        .collect()
+    }
+
     /// The frozen fields this patch touches, as the client spells them.
     fn frozen_fields(&self) -> Vec<&'static str> {
         [
@@ -89,7 +104,7 @@ impl Changes {
 
 /// The next `updated_at`: now, but always after the previous one, so that the compare-and-set
 /// on `updated_at` can never mistake a changed release for an unchanged one.
-fn next_updated_at(previous: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn next_updated_at(previous: DateTime<Utc>) -> DateTime<Utc> {
     let now = crate::now();
     if now > previous {
         now
@@ -99,11 +114,13 @@ fn next_updated_at(previous: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl Service {
-    /// Applies a partial update. Display name, metadata, notes and status (along the status
-    /// machine) may always change; members, version, prerelease and source reference only while
-    /// the release is a draft. New members are resolved like a create's and change the digest.
+    /// Applies a partial update. Display name, metadata, notes and status may always change
+    /// (the status only to `ready` from a draft, or to `deprecated`: `promoting` and `deployed`
+    /// follow deployments); members, version, prerelease and source reference only while the
+    /// release is a draft. New members are resolved like a create's and change the digest.
     pub async fn update_release(
         &self,
+        actor: &Actor,
         key: &str,
         patch: ReleasePatch,
     ) -> Result<Release, ServiceError> {
@@ -120,7 +137,12 @@ impl Service {
                 });
             }
             if let Some(to) = changes.status {
-                transition(current.status, to).map_err(ServiceError::InvalidTransition)?;
+                manual_transition(current.status, to).map_err(|e| match e {
+                    ManualStatusError::Machine(e) => ServiceError::InvalidTransition(e),
+                    ManualStatusError::DeploymentOnly { from, to } => {
+                        ServiceError::StatusByDeploymentOnly { from, to }
+                    }
+                })?;
             }
             if let (Some(specs), None) = (&changes.members, &resolved) {
                 resolved = Some(self.resolve_members(specs).await?);
@@ -160,9 +182,25 @@ impl Service {
                 return Ok(current);
             }
             next.updated_at = next_updated_at(current.updated_at);
+            let mut summary = format!(
+                "updated release {}: {}",
+                next.name,
+                changes.given_fields().join(", ")
+            );
+            if next.status != current.status {
+                summary.push_str(&format!("; {} -> {}", current.status, next.status));
+            }
+            let event = AuditEvent::new(
+                actor,
+                next.updated_at,
+                "release",
+                "update",
+                next.id,
+                summary,
+            );
             if self
                 .store
-                .update_release(&next, current.updated_at, replace_members)
+                .update_release(&next, current.updated_at, replace_members, &event)
                 .await?
             {
                 return Ok(next);
@@ -178,6 +216,7 @@ impl Service {
     /// that may update the reason). A deprecated release is never promoted or "latest" again.
     pub async fn deprecate_release(
         &self,
+        actor: &Actor,
         key: &str,
         reason: Option<String>,
     ) -> Result<Release, ServiceError> {
@@ -197,9 +236,20 @@ impl Service {
                 return Ok(current);
             }
             next.updated_at = next_updated_at(current.updated_at);
+            let event = AuditEvent::new(
+                actor,
+                next.updated_at,
+                "release",
+                "deprecate",
+                next.id,
+                match &next.deprecated_reason {
+                    Some(reason) => format!("deprecated release {}: {reason}", next.name),
+                    None => format!("deprecated release {}", next.name),
+                },
+            );
             if self
                 .store
-                .update_release(&next, current.updated_at, false)
+                .update_release(&next, current.updated_at, false, &event)
                 .await?
             {
                 return Ok(next);
@@ -211,19 +261,30 @@ impl Service {
         })
     }
 
-    /// Deletes a release: always while draft, otherwise only if it was never deployed.
-    pub async fn delete_release(&self, key: &str) -> Result<(), ServiceError> {
+    /// Deletes a release: always while draft, otherwise only if it was never deployed (no
+    /// deployment of it succeeded, and none is open).
+    pub async fn delete_release(&self, actor: &Actor, key: &str) -> Result<(), ServiceError> {
         for _ in 0..CHANGE_ATTEMPTS {
             let current = self.release(key).await?;
-            // Deployment history does not exist yet, so only the status can prove a deployment.
-            check_deletable(current.status, false).map_err(|e| ServiceError::InUse {
+            // Every deployment moves the release's `updated_at`, so a deployment that lands
+            // after this read makes the compare-and-set delete below fail and decide again.
+            let deployed = self.store.release_has_deployments(current.id).await?;
+            check_deletable(current.status, deployed).map_err(|e| ServiceError::InUse {
                 resource: Resource::Release,
                 key: key.to_owned(),
                 detail: e.to_string(),
             })?;
+            let event = AuditEvent::new(
+                actor,
+                crate::now(),
+                "release",
+                "delete",
+                current.id,
+                format!("deleted release {} ({})", current.name, current.status),
+            );
             if self
                 .store
-                .delete_release(current.id, current.updated_at)
+                .delete_release(current.id, current.updated_at, &event)
                 .await?
             {
                 return Ok(());

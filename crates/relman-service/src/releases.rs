@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use relman_domain::{
-    Channel, Comparison, Component, ComponentName, ComponentVersion, MemberSelector, Release,
-    ReleaseMember, ReleaseName, ReleaseStatus, compare, content_digest, latest_release,
-    resolve_member,
+    Actor, AuditEvent, Channel, Comparison, Component, ComponentName, ComponentVersion,
+    MemberSelector, Release, ReleaseMember, ReleaseName, ReleaseStatus, compare, content_digest,
+    latest_release, resolve_member,
 };
 use relman_storage::{ReleaseFilter, ReleaseSummary, StorageError};
 use uuid::Uuid;
@@ -44,17 +43,7 @@ pub struct Page<T> {
 }
 
 /// Where a release is deployed in one environment (the seed's release state).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvironmentState {
-    /// The environment.
-    pub environment_id: Uuid,
-    /// Its name.
-    pub environment_name: String,
-    /// `deployed`, `not_deployed`, `promoting`, `failed` or `superseded`.
-    pub status: String,
-    /// When the release was deployed there.
-    pub deployed_at: Option<DateTime<Utc>>,
-}
+pub use relman_domain::EnvironmentState;
 
 fn release_not_found(key: &str) -> impl FnOnce(StorageError) -> ServiceError + '_ {
     move |e| match e {
@@ -72,7 +61,7 @@ impl Service {
     /// existed (a retried create is safe).
     pub async fn create_release(
         &self,
-        actor: &str,
+        actor: &Actor,
         input: ReleaseInput,
     ) -> Result<(Release, bool), ServiceError> {
         let mut errors = Errors::default();
@@ -98,14 +87,18 @@ impl Service {
             });
         }
         let members = self.resolve_members(&specs).await?;
-        self.insert_idempotent(actor, name, header, members).await
+        self.insert_idempotent(actor, name, header, members, "created")
+            .await
     }
 
     /// Creates a release whose members are the latest version of `channel` (or each component's
-    /// default channel) of the given components, or of every component.
+    /// default channel) of the given components, or of every component. With `pinFrom`, the
+    /// members start as those of the release running in that environment, and only the given
+    /// components (none when absent) move to their latest version; a component the running
+    /// release lacks is added.
     pub async fn create_release_from_latest(
         &self,
-        actor: &str,
+        actor: &Actor,
         input: FromLatestInput,
     ) -> Result<(Release, bool), ServiceError> {
         let mut errors = Errors::default();
@@ -134,11 +127,15 @@ impl Service {
         let Some(name) = name else {
             return Err(relman_domain::ValidationError::field("name", "invalid").into());
         };
+        let selector = channel.map_or(MemberSelector::Default, MemberSelector::Channel);
         if let Some(pin) = input.pin_from {
-            // No environment has anything deployed until deployments exist.
-            return Err(ServiceError::NothingDeployed {
-                environment: pin.environment_id,
-            });
+            let (members, from) = self
+                .pinned_members(&pin.environment_id, input.component_ids, selector)
+                .await?;
+            let how = format!("created from {from} (running in {})", pin.environment_id);
+            return self
+                .insert_idempotent(actor, name, header, members, &how)
+                .await;
         }
         let (keys, field) = match input.component_ids {
             Some(ids) => (ids, "componentIds"),
@@ -155,7 +152,6 @@ impl Service {
                 field: field.into(),
             });
         }
-        let selector = channel.map_or(MemberSelector::Default, MemberSelector::Channel);
         let specs: Vec<MemberSpec> = keys
             .into_iter()
             .enumerate()
@@ -166,7 +162,47 @@ impl Service {
             })
             .collect();
         let members = self.resolve_members(&specs).await?;
-        self.insert_idempotent(actor, name, header, members).await
+        self.insert_idempotent(actor, name, header, members, "created from latest")
+            .await
+    }
+
+    /// The members of the release running in an environment, with `component_ids` moved to the
+    /// version `selector` picks (and added when the running release lacks them). Also returns
+    /// the running release's name.
+    async fn pinned_members(
+        &self,
+        environment_key: &str,
+        component_ids: Option<Vec<String>>,
+        selector: MemberSelector,
+    ) -> Result<(Vec<ReleaseMember>, String), ServiceError> {
+        let running = match self.current_release(environment_key).await {
+            Ok(release) => release,
+            Err(ServiceError::NothingRunning { environment }) => {
+                return Err(ServiceError::NothingDeployed { environment });
+            }
+            Err(other) => return Err(other),
+        };
+        let specs: Vec<MemberSpec> = component_ids
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(i, key)| MemberSpec {
+                field: format!("componentIds[{i}]"),
+                key,
+                selector: selector.clone(),
+            })
+            .collect();
+        let mut members = running.members.clone();
+        for moved in self.resolve_members(&specs).await? {
+            match members
+                .iter_mut()
+                .find(|m| m.component_id == moved.component_id)
+            {
+                Some(slot) => *slot = moved,
+                None => members.push(moved),
+            }
+        }
+        Ok((members, running.name.to_string()))
     }
 
     /// A release with its members, by UUID or name.
@@ -192,18 +228,7 @@ impl Service {
             .status
             .as_deref()
             .and_then(|s| errors.parse::<ReleaseStatus>("status", s));
-        let page = query.page.unwrap_or(1);
-        if page < 1 {
-            errors.push("page", "must be 1 or more");
-        }
-        let page_size = query.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-            errors.push("pageSize", format!("must be between 1 and {MAX_PAGE_SIZE}"));
-        }
-        let offset = (page - 1).checked_mul(page_size);
-        if page >= 1 && offset.is_none() {
-            errors.push("page", "is too large");
-        }
+        let paging = crate::paging::PageRequest::parse(&mut errors, query.page, query.page_size);
         errors.finish()?;
         let component_id = match query.component_id.as_deref() {
             Some(key) if Uuid::parse_str(key).is_err() && key.parse::<ComponentName>().is_err() => {
@@ -222,18 +247,14 @@ impl Service {
                     status,
                     component_id,
                 },
-                offset.unwrap_or(0),
-                page_size,
+                paging.offset,
+                paging.page_size,
             )
             .await?;
-        let page_size = page_size.unsigned_abs();
-        Ok(Page {
-            items: result.items,
-            page: page.unsigned_abs(),
-            page_size,
-            total_count: result.total,
-            total_pages: result.total.div_ceil(page_size),
-        })
+        Ok(paging.page(
+            result.items,
+            i64::try_from(result.total).unwrap_or(i64::MAX),
+        ))
     }
 
     /// The latest release: the highest `version` among releases that are not draft, prerelease
@@ -254,12 +275,6 @@ impl Service {
         let a = self.release(from).await?;
         let b = self.release(to).await?;
         Ok(compare(&a.members, &b.members))
-    }
-
-    /// Where a release is deployed, per environment. Empty until environments exist.
-    pub async fn release_state(&self, key: &str) -> Result<Vec<EnvironmentState>, ServiceError> {
-        self.release(key).await?;
-        Ok(Vec::new())
     }
 
     /// Resolves validated member specs: finds their components (one query), refuses a component
@@ -343,10 +358,11 @@ impl Service {
     /// conflict. The unique constraint decides between concurrent creators, never a prior read.
     async fn insert_idempotent(
         &self,
-        actor: &str,
+        actor: &Actor,
         name: ReleaseName,
         header: Header,
         members: Vec<ReleaseMember>,
+        how: &str,
     ) -> Result<(Release, bool), ServiceError> {
         let now = crate::now();
         let release = Release {
@@ -362,12 +378,27 @@ impl Service {
             metadata: header.metadata,
             source_ref: header.source_ref,
             created_at: now,
-            created_by: actor.to_owned(),
+            created_by: actor.name.clone(),
             updated_at: now,
             deprecated_reason: None,
         };
+        // Recorded only when the insert commits; a retry answered with the existing release
+        // changes nothing and records nothing.
+        let event = AuditEvent::new(
+            actor,
+            now,
+            "release",
+            "create",
+            release.id,
+            format!(
+                "release {} {how} with {} members, digest {}",
+                release.name,
+                release.members.len(),
+                release.digest
+            ),
+        );
         for _ in 0..CREATE_ATTEMPTS {
-            match self.store.insert_release(&release).await {
+            match self.store.insert_release(&release, &event).await {
                 Ok(()) => return Ok((release, true)),
                 Err(StorageError::Conflict { .. }) => {}
                 Err(StorageError::ForeignKey) => {

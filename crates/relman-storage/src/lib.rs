@@ -29,3 +29,8 @@ pub use store::{PoolOptions, Store};
 pub use sync::{Retag, SyncChanges};
 pub use url::{Backend, DatabaseUrl};
 pub use versions::VersionFilter;
+
+mod deployments;
+mod environments;
+
+pub use deployments::{Completion, DeploymentFilter, DeploymentPage, DeploymentRecord};

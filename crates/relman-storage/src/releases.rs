@@ -8,9 +8,10 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use relman_domain::{Component, ComponentVersion, Release, ReleaseStatus};
+use relman_domain::{AuditEvent, Component, ComponentVersion, Release, ReleaseStatus};
 use uuid::Uuid;
 
+use crate::audit;
 use crate::components::ComponentRow;
 use crate::connection::DbConnection;
 use crate::error::StorageError;
@@ -87,12 +88,18 @@ fn insert_members(conn: &mut DbConnection, members: &[MemberRow]) -> Result<(), 
 }
 
 impl Store {
-    /// Inserts a release and its members in one transaction. A taken name is
+    /// Inserts a release, its members and its audit event in one transaction. A taken name is
     /// [`StorageError::Conflict`] (the `releases_name_key` constraint decides between concurrent
     /// writers); a member whose component no longer exists is [`StorageError::ForeignKey`].
-    pub async fn insert_release(&self, release: &Release) -> Result<(), StorageError> {
+    /// Either way nothing is written, the event included.
+    pub async fn insert_release(
+        &self,
+        release: &Release,
+        event: &AuditEvent,
+    ) -> Result<(), StorageError> {
         let row = ReleaseRow::from(release);
         let members = MemberRow::of(release);
+        let event = event.clone();
         self.run(move |conn| {
             conn.transaction(|conn| {
                 // The first statement writes, so SQLite takes the write lock (waiting on
@@ -100,7 +107,8 @@ impl Store {
                 diesel::insert_into(releases::table)
                     .values(&row)
                     .execute(conn)?;
-                insert_members(conn, &members)
+                insert_members(conn, &members)?;
+                audit::record(conn, &event)
             })
         })
         .await
@@ -181,17 +189,20 @@ impl Store {
     }
 
     /// Writes a release's changed fields if nobody changed it since it was read at
-    /// `read_updated_at`; with `replace_members`, its members too. `Ok(false)` when the release
-    /// changed or vanished meanwhile: nothing was written.
+    /// `read_updated_at`; with `replace_members`, its members too; and records `event`, all in
+    /// one transaction. `Ok(false)` when the release changed or vanished meanwhile: nothing was
+    /// written, the event included.
     pub async fn update_release(
         &self,
         release: &Release,
         read_updated_at: DateTime<Utc>,
         replace_members: bool,
+        event: &AuditEvent,
     ) -> Result<bool, StorageError> {
         let row = ReleaseRow::from(release);
         let members = replace_members.then(|| MemberRow::of(release));
         let read_updated_at = read_updated_at.timestamp_micros();
+        let event = event.clone();
         self.run(move |conn| {
             conn.transaction(|conn| {
                 let n = diesel::update(
@@ -211,30 +222,40 @@ impl Store {
                     .execute(conn)?;
                     insert_members(conn, members)?;
                 }
+                audit::record(conn, &event)?;
                 Ok(true)
             })
         })
         .await
     }
 
-    /// Deletes a release and its members if nobody changed it since it was read at
-    /// `read_updated_at`. `Ok(false)` when it changed or vanished meanwhile.
+    /// Deletes a release and its members, and records `event`, in one transaction, if nobody
+    /// changed the release since it was read at `read_updated_at`. `Ok(false)` when it changed or
+    /// vanished meanwhile: nothing was written, the event included.
     pub async fn delete_release(
         &self,
         id: Uuid,
         read_updated_at: DateTime<Utc>,
+        event: &AuditEvent,
     ) -> Result<bool, StorageError> {
         let id = id.to_string();
         let read_updated_at = read_updated_at.timestamp_micros();
+        let event = event.clone();
         self.run(move |conn| {
-            // Members go with the release (ON DELETE CASCADE on release_members.release_id).
-            let n = diesel::delete(
-                releases::table
-                    .filter(releases::id.eq(&id))
-                    .filter(releases::updated_at.eq(read_updated_at)),
-            )
-            .execute(conn)?;
-            Ok(n == 1)
+            conn.transaction(|conn| {
+                // Members go with the release (ON DELETE CASCADE on release_members.release_id),
+                // and so do its failed deployments, if any (the service refuses any other).
+                let n = diesel::delete(
+                    releases::table
+                        .filter(releases::id.eq(&id))
+                        .filter(releases::updated_at.eq(read_updated_at)),
+                )
+                .execute(conn)?;
+                if n == 1 {
+                    audit::record(conn, &event)?;
+                }
+                Ok(n == 1)
+            })
         })
         .await
     }

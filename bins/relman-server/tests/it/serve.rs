@@ -164,3 +164,144 @@ fn scheduled_sync_fills_versions() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+/// Secrets given to the API appear in no response and no log line, even at debug level and on
+/// failure paths.
+#[test]
+fn secrets_never_reach_responses_or_logs() {
+    const SECRET: &str = "pw-Sup3r-S3cret-value";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start_with_env(&data, &[], &[("RUST_LOG", "debug")]);
+    let client = server.client();
+    let mut bodies = String::new();
+    let mut call = |method: reqwest::Method, path: &str, body: Value| {
+        let r = client
+            .request(method, server.url(path))
+            .bearer_auth(&server.token)
+            .json(&body)
+            .send()
+            .unwrap();
+        bodies.push_str(&r.text().unwrap());
+    };
+    // An unreachable registry (nothing listens on port 1), with basic and then bearer credentials.
+    call(
+        reqwest::Method::POST,
+        "/api/v1/registry-integrations",
+        json!({"name": "reg", "url": "http://127.0.0.1:1", "insecure": true,
+               "auth": {"type": "basic", "username": "ci", "password": SECRET}}),
+    );
+    call(
+        reqwest::Method::POST,
+        "/api/v1/components",
+        json!({"name": "api", "imageRepository": "myorg/api", "registryIntegrationId": "reg"}),
+    );
+    call(
+        reqwest::Method::POST,
+        "/api/v1/components/api/sync-versions",
+        json!({}),
+    );
+    call(
+        reqwest::Method::POST,
+        "/api/v1/registry-integrations/reg/test",
+        json!({}),
+    );
+    call(
+        reqwest::Method::PUT,
+        "/api/v1/registry-integrations/reg",
+        json!({"auth": {"type": "bearer", "token": SECRET}}),
+    );
+    call(
+        reqwest::Method::POST,
+        "/api/v1/components/api/sync-versions",
+        json!({"forceRefresh": true}),
+    );
+    call(
+        reqwest::Method::POST,
+        "/api/v1/version-maps",
+        json!({"componentId": "api", "tag": "v1.0.0"}),
+    );
+    call(
+        reqwest::Method::GET,
+        "/api/v1/registry-integrations",
+        json!(null),
+    );
+    call(reqwest::Method::GET, "/api/v1/audit-events", json!(null));
+    let log = server.log.clone();
+    assert!(server.terminate().success());
+    assert!(
+        bodies.contains("registry_error"),
+        "the failure paths ran: {bodies}"
+    );
+    assert!(
+        !bodies.contains(SECRET),
+        "a response leaked the secret: {bodies}"
+    );
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains("sync failed"), "the failure was logged");
+    assert!(!log.contains(SECRET), "the log leaked the secret");
+}
+
+/// SIGTERM lets a request in flight finish: a sync held up by a slow registry still answers 200,
+/// then the server exits cleanly.
+#[test]
+fn sigterm_drains_in_flight_requests() {
+    use relman_test_support::registry::{
+        Fault, FaultRule, ImageSpec, Pagination, RegistryMode, RegistryProxy, TestRegistry,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let registry = rt.block_on(TestRegistry::start(RegistryMode::Anonymous));
+    rt.block_on(
+        registry
+            .pusher()
+            .push_image("myorg/api", "v1.0.0", &ImageSpec::default()),
+    );
+    let proxy = rt.block_on(RegistryProxy::start(
+        &registry.url(),
+        Pagination::PassThrough,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let client = server.client();
+    for (path, body) in [
+        (
+            "/api/v1/registry-integrations",
+            json!({"name": "reg", "url": proxy.url(), "insecure": true}),
+        ),
+        (
+            "/api/v1/components",
+            json!({"name": "api", "imageRepository": "myorg/api", "registryIntegrationId": "reg"}),
+        ),
+    ] {
+        let r = client
+            .post(server.url(path))
+            .bearer_auth(&server.token)
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    proxy.inject(FaultRule::new(
+        "/tags/list",
+        1,
+        Fault::Delay(std::time::Duration::from_secs(2)),
+    ));
+    let url = server.url("/api/v1/components/api/sync-versions");
+    let token = server.token.clone();
+    let in_flight = std::thread::spawn(move || {
+        reqwest::blocking::Client::new()
+            .post(url)
+            .bearer_auth(token)
+            .json(&json!({}))
+            .send()
+            .map(|r| r.status())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let status = server.terminate();
+    assert_eq!(
+        in_flight.join().unwrap().unwrap(),
+        200,
+        "the in-flight sync completed"
+    );
+    assert!(status.success());
+}

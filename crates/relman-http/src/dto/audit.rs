@@ -72,12 +72,16 @@ pub struct AuditEventParams {
     /// Only this action, e.g. `component.create`.
     pub action: Option<String>,
     /// At or after this time (RFC 3339).
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// Before this time (RFC 3339).
+    #[param(format = DateTime)]
     pub until: Option<String>,
     /// Page number, from 1.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Items per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
 }
 

@@ -25,13 +25,16 @@ pub struct ChannelRuleBody {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateComponentRequest {
     /// Unique slug `[a-z0-9][a-z0-9-]{0,62}`; usable in paths in place of the id.
-    #[schema(example = "api")]
+    #[schema(example = "api", pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
     /// Human-readable name; defaults to `name`.
     #[schema(example = "API Service")]
     pub display_name: Option<String>,
     /// Repository path inside the registry.
-    #[schema(example = "myorg/api")]
+    #[schema(
+        example = "myorg/api",
+        pattern = r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
+    )]
     pub image_repository: String,
     /// The registry integration serving the repository, by UUID or name.
     pub registry_integration_id: Option<String>,
@@ -39,7 +42,7 @@ pub struct CreateComponentRequest {
     #[schema(example = "semver")]
     pub versioning_strategy: Option<String>,
     /// Channel used when a release member names no version; defaults to `stable`.
-    #[schema(example = "stable")]
+    #[schema(example = "stable", pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub default_channel: Option<String>,
     /// Only tags matching this regular expression are tracked.
     pub tag_pattern: Option<String>,

@@ -12,8 +12,8 @@ use crate::dto::{nullable, present, rfc3339};
 #[derive(Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum AuthBody {
-    /// Anonymous.
-    None,
+    /// Anonymous. (A struct variant, so that stray fields such as a token are refused.)
+    None {},
     /// HTTP basic credentials (also used at the registry's token endpoint).
     Basic {
         /// User name.
@@ -31,7 +31,7 @@ pub enum AuthBody {
 impl std::fmt::Debug for AuthBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::None => "none",
+            Self::None {} => "none",
             Self::Basic { .. } => "basic(***)",
             Self::Bearer { .. } => "bearer(***)",
         })
@@ -41,7 +41,7 @@ impl std::fmt::Debug for AuthBody {
 impl From<AuthBody> for AuthInput {
     fn from(a: AuthBody) -> Self {
         match a {
-            AuthBody::None => Self::None,
+            AuthBody::None {} => Self::None,
             AuthBody::Basic { username, password } => Self::Basic {
                 username,
                 password: Secret::new(password),
@@ -58,7 +58,7 @@ impl From<AuthBody> for AuthInput {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateIntegrationRequest {
     /// Unique slug.
-    #[schema(example = "ghcr")]
+    #[schema(example = "ghcr", pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
     /// Base URL: `https://…`, or `http://…` with `insecure: true`.
     #[schema(example = "https://ghcr.io")]
@@ -69,8 +69,10 @@ pub struct CreateIntegrationRequest {
     /// Credentials; anonymous when absent.
     pub auth: Option<AuthBody>,
     /// Most requests in flight at once (1-64, default 8).
+    #[schema(minimum = 1, maximum = 64)]
     pub max_concurrency: Option<u32>,
     /// Pacing of requests per second.
+    #[schema(exclusive_minimum = 0.0, maximum = 10000.0)]
     pub requests_per_second: Option<f64>,
 }
 

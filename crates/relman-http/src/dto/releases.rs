@@ -80,7 +80,7 @@ pub struct CreateReleaseRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PinFromBody {
-    /// The environment.
+    /// The environment, by UUID or name.
     pub environment_id: String,
 }
 
@@ -98,7 +98,9 @@ pub struct FromLatestRequest {
     pub channel: Option<String>,
     /// The components (UUIDs or names); every component when absent.
     pub component_ids: Option<Vec<String>>,
-    /// Start from the release deployed in an environment (not available yet: 422).
+    /// Start from the members of the release running in an environment and move only
+    /// `componentIds` (none when absent) to their latest version; 422 `nothing_deployed` when
+    /// nothing runs there.
     pub pin_from: Option<PinFromBody>,
     /// Where the release was cut from.
     pub source_ref: Option<SourceRefBody>,
@@ -298,8 +300,10 @@ pub struct ReleaseListParams {
     /// Only releases with a member of this component (UUID or name).
     pub component_id: Option<String>,
     /// Page number, from 1.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
     /// Releases per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
 }
 
@@ -355,14 +359,15 @@ pub struct ComparisonResponse {
 pub struct EnvironmentStateBody {
     /// The environment.
     pub environment_id: Uuid,
-    /// Its name.
+    /// Its display name.
     #[schema(example = "Production")]
     pub environment_name: String,
     /// `deployed`, `not_deployed`, `promoting`, `failed` or `superseded`.
     #[schema(example = "deployed")]
     pub status: String,
-    /// When it was deployed there.
+    /// When it was (last) deployed there; present for `deployed` and `superseded` only.
     #[schema(format = DateTime)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deployed_at: Option<String>,
 }
 
@@ -370,7 +375,7 @@ pub struct EnvironmentStateBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseStateResponse {
-    /// One entry per environment.
+    /// One entry per environment, in promotion order.
     pub environments: Vec<EnvironmentStateBody>,
 }
 
@@ -579,7 +584,7 @@ impl From<Vec<EnvironmentState>> for ReleaseStateResponse {
                 .map(|s| EnvironmentStateBody {
                     environment_id: s.environment_id,
                     environment_name: s.environment_name,
-                    status: s.status,
+                    status: s.status.to_string(),
                     deployed_at: s.deployed_at.map(rfc3339),
                 })
                 .collect(),

@@ -16,16 +16,19 @@ pub struct CreateVersionMapRequest {
     #[schema(example = "api")]
     pub component_id: String,
     /// The tag being mapped.
-    #[schema(example = "v2.3.1")]
+    #[schema(example = "v2.3.1", pattern = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")]
     pub tag: String,
     /// Semantic version to assign; parsed from the tag when absent.
     #[schema(example = "2.3.1")]
     pub semver: Option<String>,
     /// Channel to assign; classified from the semver when absent.
-    #[schema(example = "stable")]
+    #[schema(example = "stable", pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub channel: Option<String>,
-    /// The digest the tag points at (`sha256:<64 hex>`).
-    #[schema(example = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    /// The digest the tag points at (`sha256:<64 hex>`); resolved through the registry when absent.
+    #[schema(
+        example = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        pattern = r"^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$"
+    )]
     pub digest: Option<String>,
 }
 
@@ -129,8 +132,10 @@ impl From<CreateVersionMapRequest> for VersionMapInput {
 #[into_params(parameter_in = Query)]
 pub struct VersionsParams {
     /// Only this channel (`stable`, `rc`, `beta`, or a custom one).
+    #[param(pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub channel: Option<String>,
     /// At most this many (1-1000), newest first.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 

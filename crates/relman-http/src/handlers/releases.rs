@@ -49,7 +49,7 @@ pub async fn create_release(
     service: web::Data<Service>,
     JsonBody(body): JsonBody<CreateReleaseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (release, created) = service.create_release(&who.actor, body.into()).await?;
+    let (release, created) = service.create_release(&who.as_actor(), body.into()).await?;
     Ok(created_or_existing(release, created))
 }
 
@@ -77,7 +77,7 @@ pub async fn create_release_from_latest(
     JsonBody(body): JsonBody<FromLatestRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (release, created) = service
-        .create_release_from_latest(&who.actor, body.into())
+        .create_release_from_latest(&who.as_actor(), body.into())
         .await?;
     Ok(created_or_existing(release, created))
 }
@@ -167,12 +167,14 @@ pub async fn get_release(
 )]
 #[put("/releases/{id}")]
 pub async fn update_release(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
     JsonBody(body): JsonBody<UpdateReleaseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let release = service.update_release(&id, body.into()).await?;
+    let release = service
+        .update_release(&who.as_actor(), &id, body.into())
+        .await?;
     Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
 }
 
@@ -191,11 +193,11 @@ pub async fn update_release(
 )]
 #[delete("/releases/{id}")]
 pub async fn delete_release(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    service.delete_release(&id).await?;
+    service.delete_release(&who.as_actor(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -215,13 +217,15 @@ pub async fn delete_release(
 )]
 #[post("/releases/{id}/deprecate")]
 pub async fn deprecate_release(
-    _who: Principal,
+    who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
     OptionalJsonBody(body): OptionalJsonBody<DeprecateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.and_then(|b| b.reason);
-    let release = service.deprecate_release(&id, reason).await?;
+    let release = service
+        .deprecate_release(&who.as_actor(), &id, reason)
+        .await?;
     Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
 }
 

@@ -213,5 +213,17 @@ async fn nothing_a_client_sends_is_a_500(store: Store) {
         let r = send(&app, get(&format!("/api/v1/components/api/versions?{q}"))).await;
         assert!(r.status.is_client_error(), "{q} → {}", r.status);
     }
+    // Paging at the edges of i64 is refused, never overflowed.
+    for path in ["/api/v1/releases", "/api/v1/audit-events"] {
+        for q in [
+            "page=-9223372036854775808&pageSize=-9223372036854775808",
+            "page=9223372036854775807&pageSize=100",
+            "page=0",
+            "pageSize=0",
+        ] {
+            let r = send(&app, get(&format!("{path}?{q}"))).await;
+            r.problem(400, "validation_failed");
+        }
+    }
     send(&app, get("/api/v1/components/api")).await.expect(200);
 }

@@ -137,6 +137,22 @@ async fn integration_errors(store: Store) {
     send(&app, put("/api/v1/registry-integrations/nope", json!({})))
         .await
         .problem(404, "not_found");
+    let stray = send(
+        &app,
+        post(
+            "/api/v1/registry-integrations",
+            json!({"name": "d", "url": "https://x.example", "auth": {"type": "none", "token": "stray"}}),
+        ),
+    )
+    .await
+    .problem(400, "validation_failed");
+    assert_eq!(stray.fields(), ["auth"]);
+    assert!(
+        stray.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("token")
+    );
 }
 
 async fn in_use_integration_is_kept(store: Store) {

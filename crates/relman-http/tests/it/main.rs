@@ -8,6 +8,7 @@
 
 mod audit;
 mod components;
+mod environments;
 mod errors;
 mod integrations;
 mod meta;

@@ -258,9 +258,8 @@ async fn status_machine_over_http(store: Store) {
         ("ready", 200),
         ("draft", 409),
         ("deployed", 409),
-        ("promoting", 200),
-        ("deployed", 200),
-        ("ready", 409),
+        // Allowed by the machine, but only a promotion makes it.
+        ("promoting", 409),
         ("deprecated", 200),
         ("ready", 409),
         ("deprecated", 200),
@@ -270,12 +269,14 @@ async fn status_machine_over_http(store: Store) {
             assert_eq!(r.expect(200).body["status"], to);
         } else {
             let r = r.problem(409, "invalid_transition");
+            let detail = r.body["detail"].as_str().unwrap();
             assert!(
-                r.body["detail"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("cannot change a release from")
+                detail.starts_with("cannot change a release from"),
+                "{detail}"
             );
+            if detail.contains("ready to promoting") {
+                assert!(detail.contains("/promote"), "points at promotion: {detail}");
+            }
         }
     }
 }
@@ -359,28 +360,76 @@ async fn deprecate_with_and_without_reason(store: Store) {
 async fn delete_rules(store: Store) {
     let app = app!(store);
     world(&app).await;
-    for name in ["draft", "ready", "deployed", "promoting", "deprecated"] {
+    for name in [
+        "draft",
+        "ready",
+        "deployed",
+        "promoting",
+        "deprecated",
+        "failed",
+        "was-deployed",
+    ] {
         send(&app, post("/api/v1/releases", release_body(name, "2.3.0")))
             .await
             .expect(201);
-    }
-    let walk = |name: &str, steps: &[&str]| {
-        steps
-            .iter()
-            .map(|s| put(&format!("/api/v1/releases/{name}"), json!({ "status": s })))
-            .collect::<Vec<_>>()
-    };
-    for (name, steps) in [
-        ("ready", &["ready"][..]),
-        ("promoting", &["ready", "promoting"][..]),
-        ("deployed", &["ready", "promoting", "deployed"][..]),
-        ("deprecated", &["ready", "deprecated"][..]),
-    ] {
-        for r in walk(name, steps) {
-            send(&app, r).await.expect(200);
+        if name != "draft" {
+            send(
+                &app,
+                put(
+                    &format!("/api/v1/releases/{name}"),
+                    json!({"status": "ready"}),
+                ),
+            )
+            .await
+            .expect(200);
         }
     }
-    for name in ["deployed", "promoting"] {
+    for (order, env) in ["dev", "staging", "qa"].into_iter().enumerate() {
+        send(
+            &app,
+            post("/api/v1/environments", json!({"name": env, "order": order})),
+        )
+        .await
+        .expect(201);
+    }
+    let promote = |name: &str, env: &str| {
+        post(
+            &format!("/api/v1/releases/{name}/promote"),
+            json!({ "environmentId": env }),
+        )
+    };
+    let complete = |id: &Value, outcome: &str| {
+        post(
+            &format!("/api/v1/deployments/{}/complete", id.as_str().unwrap()),
+            json!({ "outcome": outcome }),
+        )
+    };
+    // deployed: runs in dev; promoting: open in staging; failed: its only deployment failed;
+    // was-deployed: ran in qa once, then deprecated.
+    for (name, env, outcome) in [
+        ("deployed", "dev", Some("succeeded")),
+        ("failed", "qa", Some("failed")),
+        ("was-deployed", "qa", Some("succeeded")),
+        ("promoting", "staging", None),
+    ] {
+        let d = send(&app, promote(name, env)).await.expect(201).body;
+        if let Some(outcome) = outcome {
+            send(&app, complete(&d["id"], outcome)).await.expect(200);
+        }
+    }
+    for name in ["deprecated", "was-deployed"] {
+        send(
+            &app,
+            req(
+                Method::POST,
+                &format!("/api/v1/releases/{name}/deprecate"),
+                None,
+            ),
+        )
+        .await
+        .expect(200);
+    }
+    for name in ["deployed", "promoting", "was-deployed"] {
         let r = send(
             &app,
             req(Method::DELETE, &format!("/api/v1/releases/{name}"), None),
@@ -392,7 +441,7 @@ async fn delete_rules(store: Store) {
             .await
             .expect(200);
     }
-    for name in ["draft", "ready", "deprecated"] {
+    for name in ["draft", "ready", "deprecated", "failed"] {
         let r = send(
             &app,
             req(Method::DELETE, &format!("/api/v1/releases/{name}"), None),
@@ -418,7 +467,13 @@ async fn delete_rules(store: Store) {
     .await
     .expect(201);
     let list = send(&app, get("/api/v1/releases")).await.expect(200).body;
-    assert_eq!(list["meta"]["totalCount"], 3);
+    assert_eq!(list["meta"]["totalCount"], 4);
+    // The failed release's deployment went with it; the others' history stays.
+    let history = send(&app, get("/api/v1/deployments"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(history["meta"]["totalCount"], 3);
 }
 
 async fn components_in_use_cannot_be_deleted(store: Store) {
@@ -703,7 +758,7 @@ async fn from_latest(store: Store) {
         ),
     )
     .await
-    .problem(422, "nothing_deployed");
+    .problem(404, "not_found");
     assert!(
         pinned.body["detail"]
             .as_str()

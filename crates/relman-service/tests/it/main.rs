@@ -6,4 +6,5 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+mod deployments;
 mod releases;

@@ -14,11 +14,19 @@ backend_tests!(
     actor_and_idempotent_retry
 );
 
-fn digest(component: &str, tag: &str) -> String {
+/// A caller named `name`, as a request would carry it.
+pub fn actor(name: &str) -> relman_domain::Actor {
+    relman_domain::Actor {
+        name: name.into(),
+        request_id: Some(format!("req-{name}")),
+    }
+}
+
+pub fn digest(component: &str, tag: &str) -> String {
     Digest::sha256_of(format!("{component}:{tag}").as_bytes()).to_string()
 }
 
-async fn service_with_components(store: Store) -> relman_service::Service {
+pub async fn service_with_components(store: Store) -> relman_service::Service {
     let service = relman_service::Service::new(store);
     let setup = relman_domain::Actor::system();
     for (name, tags) in [("api", ["v1.0.0", "v1.1.0"]), ("web", ["v2.0.0", "v2.1.0"])] {
@@ -51,7 +59,7 @@ async fn service_with_components(store: Store) -> relman_service::Service {
     service
 }
 
-fn input(name: &str, api_version: &str) -> ReleaseInput {
+pub fn input(name: &str, api_version: &str) -> ReleaseInput {
     ReleaseInput {
         name: name.into(),
         components: vec![
@@ -78,7 +86,7 @@ async fn concurrent_same_content_creates_one(store: Store) {
             let service = service.clone();
             tokio::spawn(async move {
                 service
-                    .create_release(&format!("client-{i}"), input("racy", "1.0.0"))
+                    .create_release(&actor(&format!("client-{i}")), input("racy", "1.0.0"))
                     .await
             })
         })
@@ -108,7 +116,7 @@ async fn concurrent_mixed_content_one_winner(store: Store) {
                 (
                     version,
                     service
-                        .create_release("someone", input("racy", version))
+                        .create_release(&actor("someone"), input("racy", version))
                         .await,
                 )
             })
@@ -153,7 +161,7 @@ async fn concurrent_mixed_content_one_winner(store: Store) {
 async fn concurrent_updates_follow_the_machine(store: Store) {
     let service = service_with_components(store).await;
     let (draft, _) = service
-        .create_release("me", input("r1", "1.0.0"))
+        .create_release(&actor("me"), input("r1", "1.0.0"))
         .await
         .unwrap();
     let tasks: Vec<_> = (0..32)
@@ -175,7 +183,7 @@ async fn concurrent_updates_follow_the_machine(store: Store) {
                         ..Default::default()
                     }
                 };
-                (i, service.update_release("r1", patch).await)
+                (i, service.update_release(&actor("me"), "r1", patch).await)
             })
         })
         .collect();
@@ -211,14 +219,14 @@ async fn concurrent_updates_follow_the_machine(store: Store) {
 async fn actor_and_idempotent_retry(store: Store) {
     let service = service_with_components(store).await;
     let (first, new) = service
-        .create_release("alice", input("r1", "1.0.0"))
+        .create_release(&actor("alice"), input("r1", "1.0.0"))
         .await
         .unwrap();
     assert!(new);
     assert_eq!(first.created_by, "alice");
     assert_eq!(first.status, ReleaseStatus::Draft);
     let (again, new) = service
-        .create_release("bob", input("r1", "1.0.0"))
+        .create_release(&actor("bob"), input("r1", "1.0.0"))
         .await
         .unwrap();
     assert!(!new);

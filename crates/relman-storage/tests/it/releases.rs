@@ -87,7 +87,10 @@ async fn round_trip_by_id_and_name(store: Store) {
         vec![member(&web, "v2.0.0"), member(&api, "v1.0.0")],
         0,
     );
-    store.insert_release(&r).await.unwrap();
+    store
+        .insert_release(&r, &crate::fixtures::event())
+        .await
+        .unwrap();
     assert_eq!(store.release_by_id(r.id).await.unwrap(), r);
     assert_eq!(store.release_by_name("r1").await.unwrap(), r);
     assert!(matches!(
@@ -102,18 +105,27 @@ async fn round_trip_by_id_and_name(store: Store) {
     bare.source_ref = None;
     bare.notes = None;
     bare.metadata.clear();
-    store.insert_release(&bare).await.unwrap();
+    store
+        .insert_release(&bare, &crate::fixtures::event())
+        .await
+        .unwrap();
     assert_eq!(store.release_by_id(bare.id).await.unwrap(), bare);
 }
 
 async fn name_is_unique(store: Store) {
     let (api, web) = two_components(&store).await;
     store
-        .insert_release(&release("r1", vec![member(&api, "v1.0.0")], 0))
+        .insert_release(
+            &release("r1", vec![member(&api, "v1.0.0")], 0),
+            &crate::fixtures::event(),
+        )
         .await
         .unwrap();
     let err = store
-        .insert_release(&release("r1", vec![member(&web, "v2.0.0")], 1))
+        .insert_release(
+            &release("r1", vec![member(&web, "v2.0.0")], 1),
+            &crate::fixtures::event(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StorageError::Conflict { .. }), "{err:?}");
@@ -151,7 +163,10 @@ async fn list_filters_counts_and_pages(store: Store) {
         if i >= 5 {
             r.status = ReleaseStatus::Ready;
         }
-        store.insert_release(&r).await.unwrap();
+        store
+            .insert_release(&r, &crate::fixtures::event())
+            .await
+            .unwrap();
     }
     let names = |page: &relman_storage::ReleasePage| -> Vec<String> {
         page.items.iter().map(|r| r.name.to_string()).collect()
@@ -206,7 +221,10 @@ async fn pinned_components_cannot_be_deleted(store: Store) {
         .await
         .unwrap();
     let r = release("r1", vec![member(&api, "v1.0.0")], 0);
-    store.insert_release(&r).await.unwrap();
+    store
+        .insert_release(&r, &crate::fixtures::event())
+        .await
+        .unwrap();
     let err = store
         .delete_component(api.id, &crate::fixtures::event())
         .await
@@ -231,14 +249,22 @@ async fn pinned_components_cannot_be_deleted(store: Store) {
 
     // A member whose component is gone is refused as well, and the release is not half-written.
     let orphan = release("r2", vec![member(&web, "v2.0.0")], 1);
-    let err = store.insert_release(&orphan).await.unwrap_err();
+    let err = store
+        .insert_release(&orphan, &crate::fixtures::event())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StorageError::ForeignKey), "{err:?}");
     assert!(matches!(
         store.release_by_name("r2").await,
         Err(StorageError::NotFound)
     ));
 
-    assert!(store.delete_release(r.id, r.updated_at).await.unwrap());
+    assert!(
+        store
+            .delete_release(r.id, r.updated_at, &crate::fixtures::event())
+            .await
+            .unwrap()
+    );
     store
         .delete_component(api.id, &crate::fixtures::event())
         .await
@@ -248,7 +274,10 @@ async fn pinned_components_cannot_be_deleted(store: Store) {
 async fn writes_are_compare_and_set(store: Store) {
     let (api, web) = two_components(&store).await;
     let r = release("r1", vec![member(&api, "v1.0.0")], 0);
-    store.insert_release(&r).await.unwrap();
+    store
+        .insert_release(&r, &crate::fixtures::event())
+        .await
+        .unwrap();
 
     let mut changed = r.clone();
     changed.display_name = "renamed".into();
@@ -256,7 +285,12 @@ async fn writes_are_compare_and_set(store: Store) {
     changed.digest = content_digest(&changed.members);
     changed.updated_at = r.updated_at + TimeDelta::seconds(1);
     let stale = r.updated_at - TimeDelta::seconds(1);
-    assert!(!store.update_release(&changed, stale, true).await.unwrap());
+    assert!(
+        !store
+            .update_release(&changed, stale, true, &crate::fixtures::event())
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store.release_by_id(r.id).await.unwrap(),
         r,
@@ -264,14 +298,14 @@ async fn writes_are_compare_and_set(store: Store) {
     );
     assert!(
         store
-            .update_release(&changed, r.updated_at, true)
+            .update_release(&changed, r.updated_at, true, &crate::fixtures::event())
             .await
             .unwrap()
     );
     assert_eq!(store.release_by_id(r.id).await.unwrap(), changed);
     assert!(
         !store
-            .update_release(&changed, r.updated_at, true)
+            .update_release(&changed, r.updated_at, true, &crate::fixtures::event())
             .await
             .unwrap(),
         "the same read cannot be written twice"
@@ -284,7 +318,12 @@ async fn writes_are_compare_and_set(store: Store) {
     header_only.updated_at = changed.updated_at + TimeDelta::seconds(1);
     assert!(
         store
-            .update_release(&header_only, changed.updated_at, false)
+            .update_release(
+                &header_only,
+                changed.updated_at,
+                false,
+                &crate::fixtures::event()
+            )
             .await
             .unwrap()
     );
@@ -294,13 +333,13 @@ async fn writes_are_compare_and_set(store: Store) {
 
     assert!(
         !store
-            .delete_release(r.id, changed.updated_at)
+            .delete_release(r.id, changed.updated_at, &crate::fixtures::event())
             .await
             .unwrap()
     );
     assert!(
         store
-            .delete_release(r.id, header_only.updated_at)
+            .delete_release(r.id, header_only.updated_at, &crate::fixtures::event())
             .await
             .unwrap()
     );
@@ -310,7 +349,7 @@ async fn writes_are_compare_and_set(store: Store) {
     ));
     assert!(
         !store
-            .delete_release(r.id, header_only.updated_at)
+            .delete_release(r.id, header_only.updated_at, &crate::fixtures::event())
             .await
             .unwrap()
     );
@@ -356,7 +395,10 @@ async fn latest_candidates_are_filtered_in_sql(store: Store) {
         r.status = *status;
         r.version = v.map(|v| v.parse().unwrap());
         r.prerelease = *pre;
-        store.insert_release(&r).await.unwrap();
+        store
+            .insert_release(&r, &crate::fixtures::event())
+            .await
+            .unwrap();
     }
     let mut got: Vec<String> = store
         .latest_release_candidates()

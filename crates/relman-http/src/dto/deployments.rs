@@ -1,0 +1,142 @@
+//! Deployment bodies.
+
+use relman_service::{CompleteInput, DeploymentQuery, DeploymentRecord, Page};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::dto::releases::PageMeta;
+use crate::dto::rfc3339;
+
+/// Promotes a release to an environment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PromoteRequest {
+    /// The environment, by UUID or name.
+    #[schema(example = "staging")]
+    pub environment_id: String,
+}
+
+/// Reports how a deployment finished.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CompleteDeploymentRequest {
+    /// `succeeded` or `failed`.
+    #[schema(example = "succeeded")]
+    pub outcome: String,
+    /// What happened, in the CD tool's words (up to 2000 characters).
+    #[schema(example = "rolled out 3/3 replicas")]
+    pub message: Option<String>,
+}
+
+/// One promotion of a release to an environment.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentResponse {
+    /// Identity (UUID v7).
+    pub id: Uuid,
+    /// The release deployed.
+    pub release_id: Uuid,
+    /// Its name.
+    #[schema(example = "myapp-v2.3.1")]
+    pub release_name: String,
+    /// The environment.
+    pub environment_id: Uuid,
+    /// Its display name (as in the release state).
+    #[schema(example = "Staging")]
+    pub environment_name: String,
+    /// `in_progress`, `succeeded` or `failed`.
+    #[schema(example = "in_progress")]
+    pub status: String,
+    /// What the CD tool said when it finished.
+    pub message: Option<String>,
+    /// When the promotion started it.
+    #[schema(format = DateTime)]
+    pub started_at: String,
+    /// Who promoted.
+    #[schema(example = "admin")]
+    pub started_by: String,
+    /// When it finished.
+    #[schema(format = DateTime)]
+    pub completed_at: Option<String>,
+    /// Who reported the outcome.
+    pub completed_by: Option<String>,
+}
+
+/// A page of deployments.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentListResponse {
+    /// The deployments of this page, newest first.
+    pub data: Vec<DeploymentResponse>,
+    /// Paging.
+    pub meta: PageMeta,
+}
+
+/// Filters and paging for the deployment history.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct DeploymentListParams {
+    /// Only deployments to this environment (UUID or name).
+    pub environment_id: Option<String>,
+    /// Only deployments of this release (UUID or name).
+    pub release_id: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Deployments per page, 1-100 (default 20).
+    pub page_size: Option<i64>,
+}
+
+impl From<CompleteDeploymentRequest> for CompleteInput {
+    fn from(r: CompleteDeploymentRequest) -> Self {
+        Self {
+            outcome: r.outcome,
+            message: r.message,
+        }
+    }
+}
+
+impl From<DeploymentListParams> for DeploymentQuery {
+    fn from(p: DeploymentListParams) -> Self {
+        Self {
+            environment_id: p.environment_id,
+            release_id: p.release_id,
+            page: p.page,
+            page_size: p.page_size,
+        }
+    }
+}
+
+impl From<DeploymentRecord> for DeploymentResponse {
+    fn from(r: DeploymentRecord) -> Self {
+        let d = r.deployment;
+        Self {
+            id: d.id,
+            release_id: d.release_id,
+            release_name: r.release_name,
+            environment_id: d.environment_id,
+            environment_name: r.environment_name,
+            status: d.status.to_string(),
+            message: d.message,
+            started_at: rfc3339(d.started_at),
+            started_by: d.started_by,
+            completed_at: d.completed_at.map(rfc3339),
+            completed_by: d.completed_by,
+        }
+    }
+}
+
+impl From<Page<DeploymentRecord>> for DeploymentListResponse {
+    fn from(p: Page<DeploymentRecord>) -> Self {
+        Self {
+            data: p.items.into_iter().map(Into::into).collect(),
+            meta: PageMeta {
+                page: p.page,
+                page_size: p.page_size,
+                total_count: p.total_count,
+                total_pages: p.total_pages,
+            },
+        }
+    }
+}
