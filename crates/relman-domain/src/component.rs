@@ -1,6 +1,5 @@
 //! Components: the container images relman tracks.
 
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
@@ -10,46 +9,11 @@ use uuid::Uuid;
 use crate::channel::{Channel, ChannelRules};
 use crate::error::ValidationError;
 
-/// A component's name: a slug `[a-z0-9][a-z0-9-]{0,62}`, unique, usable in paths in place of its id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ComponentName(String);
-
-impl ComponentName {
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for ComponentName {
-    type Err = ValidationError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes = s.as_bytes();
-        let ok = (1..=63).contains(&bytes.len())
-            && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
-        if !ok {
-            return Err(ValidationError::field(
-                "name",
-                "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit",
-            ));
-        }
-        // Paths accept a name or an id, so a name must never read as an id.
-        if Uuid::parse_str(s).is_ok() {
-            return Err(ValidationError::field("name", "must not be a UUID"));
-        }
-        Ok(Self(s.to_owned()))
-    }
-}
-
-impl fmt::Display for ComponentName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::slug::slug_name!(
+    /// A component's name: a slug `[a-z0-9][a-z0-9-]{0,62}`, unique, usable in paths in place of
+    /// its id.
+    ComponentName
+);
 
 /// How a component's tags are ordered. Only semantic versioning exists today; the field is kept
 /// so that other strategies can arrive without changing the API.

@@ -1,55 +1,14 @@
 //! Environments: the ordered places a release is promoted through (development → staging →
 //! production).
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::error::ValidationError;
-
-/// An environment's name: a slug `[a-z0-9][a-z0-9-]{0,62}`, unique, usable in paths in place of
-/// its id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EnvironmentName(String);
-
-impl EnvironmentName {
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for EnvironmentName {
-    type Err = ValidationError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes = s.as_bytes();
-        let ok = (1..=63).contains(&bytes.len())
-            && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
-        if !ok {
-            return Err(ValidationError::field(
-                "name",
-                "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit",
-            ));
-        }
-        // Paths accept a name or an id, so a name must never read as an id.
-        if Uuid::parse_str(s).is_ok() {
-            return Err(ValidationError::field("name", "must not be a UUID"));
-        }
-        Ok(Self(s.to_owned()))
-    }
-}
-
-impl fmt::Display for EnvironmentName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::slug::slug_name!(
+    /// An environment's name: a slug `[a-z0-9][a-z0-9-]{0,62}`, unique, usable in paths in place
+    /// of its id.
+    EnvironmentName
+);
 
 /// A place releases are deployed to. Environments are ordered by `order` (unique); promotion
 /// usually climbs that order.

@@ -1,7 +1,6 @@
 //! Registry integrations: how relman reaches a container registry.
 
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -72,25 +71,10 @@ impl IntegrationAuth {
     }
 }
 
-/// A unique slug naming an integration: `[a-z0-9][a-z0-9-]{0,62}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct IntegrationName(String);
-
-impl FromStr for IntegrationName {
-    type Err = ValidationError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        // Same rule as component names (including "never a UUID"), so paths may take either.
-        s.parse::<crate::ComponentName>()
-            .map(|n| Self(n.as_str().to_owned()))
-    }
-}
-
-impl fmt::Display for IntegrationName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::slug::slug_name!(
+    /// A unique slug naming an integration: `[a-z0-9][a-z0-9-]{0,62}`.
+    IntegrationName
+);
 
 /// A registry relman syncs versions from.
 #[derive(Debug, Clone, PartialEq)]

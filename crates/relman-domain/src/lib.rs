@@ -36,6 +36,7 @@ mod fixtures;
 mod latest;
 mod release;
 mod selector;
+mod slug;
 
 pub use aliases::{Alias, compute_aliases};
 pub use canonical::{canonical_members_json, content_digest};

@@ -17,7 +17,6 @@ use crate::extract::QueryParams;
     responses(
         (status = 200, description = "A page of events", body = AuditEventListResponse),
         (status = 400, description = "Invalid filter or paging", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

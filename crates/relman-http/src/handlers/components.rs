@@ -17,7 +17,6 @@ use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
     responses(
         (status = 201, description = "Created", body = ComponentResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
     ),
@@ -41,7 +40,6 @@ pub async fn create_component(
     operation_id = "list_components",
     responses(
         (status = 200, description = "All components", body = Vec<ComponentResponse>),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -66,7 +64,6 @@ pub async fn list_components(
     params(("id" = String, Path, description = "Component UUID or name")),
     responses(
         (status = 200, description = "The component", body = ComponentResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -90,7 +87,6 @@ pub async fn get_component(
     responses(
         (status = 200, description = "The updated component", body = ComponentResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new name is taken", body = Problem, content_type = "application/problem+json"),
     ),
@@ -116,7 +112,6 @@ pub async fn update_component(
     params(("id" = String, Path, description = "Component UUID or name")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A release references it", body = Problem, content_type = "application/problem+json"),
     ),
@@ -140,7 +135,6 @@ pub async fn delete_component(
     responses(
         (status = 200, description = "Versions, newest first", body = Vec<VersionResponse>),
         (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -171,7 +165,6 @@ pub async fn list_component_versions(
     responses(
         (status = 200, description = "Synced", body = SyncResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The component has no registry integration", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The registry failed; nothing changed", body = Problem, content_type = "application/problem+json"),

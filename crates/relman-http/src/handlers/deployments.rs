@@ -22,7 +22,6 @@ use crate::extract::{JsonBody, QueryParams};
     responses(
         (status = 201, description = "The deployment, in progress", body = DeploymentResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such release or environment", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Refused: `release_not_ready` (draft), `release_deprecated`, `previous_environment_required`, `deployment_in_progress` (another deployment to the environment is open), `concurrent_update`", body = Problem, content_type = "application/problem+json"),
     ),
@@ -52,7 +51,6 @@ pub async fn promote_release(
     responses(
         (status = 200, description = "The finished deployment", body = DeploymentResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such deployment", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already completed (`deployment_completed`)", body = Problem, content_type = "application/problem+json"),
     ),
@@ -79,7 +77,6 @@ pub async fn complete_deployment(
     responses(
         (status = 200, description = "One page of deployments", body = DeploymentListResponse),
         (status = 400, description = "Invalid paging (`pageSize` 1-100, `page` from 1)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The `environmentId` or `releaseId` filter names nothing", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -101,7 +98,6 @@ pub async fn list_deployments(
     params(("id" = String, Path, description = "Deployment UUID")),
     responses(
         (status = 200, description = "The deployment", body = DeploymentResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such deployment", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

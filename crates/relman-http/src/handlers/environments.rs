@@ -19,7 +19,6 @@ use crate::extract::JsonBody;
     responses(
         (status = 201, description = "Created", body = EnvironmentResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name (`name_exists`) or the order (`order_exists`) is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
     ),
@@ -43,7 +42,6 @@ pub async fn create_environment(
     operation_id = "list_environments",
     responses(
         (status = 200, description = "All environments, by `order`", body = Vec<EnvironmentResponse>),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -68,7 +66,6 @@ pub async fn list_environments(
     params(("id" = String, Path, description = "Environment UUID or name")),
     responses(
         (status = 200, description = "The environment", body = EnvironmentResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such environment", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -92,7 +89,6 @@ pub async fn get_environment(
     responses(
         (status = 200, description = "The updated environment", body = EnvironmentResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such environment", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new name (`name_exists`) or order (`order_exists`) is taken", body = Problem, content_type = "application/problem+json"),
     ),
@@ -118,7 +114,6 @@ pub async fn update_environment(
     params(("id" = String, Path, description = "Environment UUID or name")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such environment", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It has deployment history (`in_use`)", body = Problem, content_type = "application/problem+json"),
     ),
@@ -141,7 +136,6 @@ pub async fn delete_environment(
     params(("id" = String, Path, description = "Environment UUID or name")),
     responses(
         (status = 200, description = "The release running there", body = ReleaseResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such environment, or nothing runs there", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -18,7 +18,6 @@ use crate::extract::JsonBody;
     responses(
         (status = 201, description = "Created", body = IntegrationResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -41,7 +40,6 @@ pub async fn create_registry_integration(
     operation_id = "list_registry_integrations",
     responses(
         (status = 200, description = "All integrations", body = Vec<IntegrationResponse>),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -66,7 +64,6 @@ pub async fn list_registry_integrations(
     params(("id" = String, Path, description = "Integration UUID or name")),
     responses(
         (status = 200, description = "The integration", body = IntegrationResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such integration", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -89,7 +86,6 @@ pub async fn get_registry_integration(
     responses(
         (status = 200, description = "The updated integration", body = IntegrationResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such integration", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new name is taken", body = Problem, content_type = "application/problem+json"),
     ),
@@ -115,7 +111,6 @@ pub async fn update_registry_integration(
     params(("id" = String, Path, description = "Integration UUID or name")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such integration", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A component uses it", body = Problem, content_type = "application/problem+json"),
     ),
@@ -139,7 +134,6 @@ pub async fn delete_registry_integration(
     params(("id" = String, Path, description = "Integration UUID or name")),
     responses(
         (status = 200, description = "The check's outcome", body = crate::dto::integrations::IntegrationTestResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such integration", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -35,7 +35,6 @@ fn created_or_existing(release: relman_domain::Release, created: bool) -> HttpRe
         (status = 201, description = "Created (status draft)", body = ReleaseResponse),
         (status = 200, description = "A release of that name with the same content already exists; it is returned", body = ReleaseResponse),
         (status = 400, description = "Invalid configuration: `validation_failed`, `empty_release`, `duplicate_component`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "A member's component does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name exists with different content (`name_exists`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
@@ -63,7 +62,6 @@ pub async fn create_release(
         (status = 201, description = "Created (status draft)", body = ReleaseResponse),
         (status = 200, description = "A release of that name with the same content already exists; it is returned", body = ReleaseResponse),
         (status = 400, description = "Invalid input, no components, or a component twice", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "A component does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name exists with different content", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A component has no version in the channel (`unresolvable_version`), or nothing is deployed where `pinFrom` points (`nothing_deployed`)", body = Problem, content_type = "application/problem+json"),
@@ -90,7 +88,6 @@ pub async fn create_release_from_latest(
     responses(
         (status = 200, description = "One page of releases", body = ReleaseListResponse),
         (status = 400, description = "Invalid filter or paging (`pageSize` 1-100, `page` from 1)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The `componentId` filter names no component", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -112,7 +109,6 @@ pub async fn list_releases(
     operation_id = "get_latest_release",
     responses(
         (status = 200, description = "The latest release", body = ReleaseResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No release qualifies", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -133,7 +129,6 @@ pub async fn get_latest_release(
     params(("id" = String, Path, description = "Release UUID or name")),
     responses(
         (status = 200, description = "The release", body = ReleaseResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such release", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -158,7 +153,6 @@ pub async fn get_release(
     responses(
         (status = 200, description = "The updated release", body = ReleaseResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such release, or a new member's component does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`, or `release_immutable` for members and other frozen fields of a non-draft release", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A new member cannot be resolved", body = Problem, content_type = "application/problem+json"),
@@ -185,7 +179,6 @@ pub async fn update_release(
     params(("id" = String, Path, description = "Release UUID or name")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such release", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It is deployed or being deployed (`in_use`); deprecate it instead", body = Problem, content_type = "application/problem+json"),
     ),
@@ -210,7 +203,6 @@ pub async fn delete_release(
     responses(
         (status = 200, description = "The release, now deprecated", body = ReleaseResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such release", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -240,7 +232,6 @@ pub async fn deprecate_release(
     ),
     responses(
         (status = 200, description = "The differences", body = ComparisonResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such release", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -263,7 +254,6 @@ pub async fn compare_releases(
     params(("id" = String, Path, description = "Release UUID or name")),
     responses(
         (status = 200, description = "The release's state per environment", body = ReleaseStateResponse),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such release", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -17,7 +17,6 @@ use crate::extract::{JsonBody, QueryParams};
         (status = 201, description = "Created", body = VersionResponse),
         (status = 200, description = "Replaced the mapping of an already known tag", body = VersionResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -47,7 +46,6 @@ pub async fn create_version_map(
     responses(
         (status = 200, description = "Version maps", body = Vec<VersionResponse>),
         (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
