@@ -40,7 +40,7 @@ pub async fn request_id(
     span.in_scope(|| {
         tracing::info!(
             status,
-            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "request finished"
         );
     });
