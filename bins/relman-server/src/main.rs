@@ -9,7 +9,7 @@ use actix_web::HttpServer;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use relman_http::{AppState, Authenticator, HttpSettings};
-use relman_service::Service;
+use relman_service::{Service, ServiceError};
 use relman_storage::{DatabaseUrl, PoolOptions, Store};
 
 use crate::config::{Config, Flags, LogFormat};
@@ -127,6 +127,12 @@ async fn scheduled_sync(service: Service, interval: Duration) {
                     requests = r.registry_requests,
                     "scheduled sync done"
                 ),
+                Err(ServiceError::SyncInProgress { .. }) => {
+                    tracing::info!(
+                        component,
+                        "scheduled sync skipped: another replica is syncing it"
+                    );
+                }
                 Err(e) => {
                     tracing::warn!(component, error = %e, chain = ?e, "scheduled sync failed")
                 }

@@ -246,6 +246,9 @@ impl From<ServiceError> for ApiError {
                 e.to_string(),
             ),
             ServiceError::Registry(_) => registry_error(&e),
+            ServiceError::SyncInProgress { .. } => {
+                Self::new(S::CONFLICT, "sync_in_progress", e.to_string())
+            }
             ServiceError::NotReady(ref source) => {
                 tracing::warn!(error = %source, chain = ?source, "not ready");
                 Self::new(

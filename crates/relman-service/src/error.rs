@@ -219,6 +219,12 @@ pub enum ServiceError {
         /// The tag.
         tag: String,
     },
+    /// Another replica is syncing this component right now.
+    #[error("component '{component}' is being synced by another replica; retry shortly")]
+    SyncInProgress {
+        /// The component's name.
+        component: String,
+    },
     /// The registry failed; nothing was changed.
     #[error("the registry failed")]
     Registry(#[source] relman_registry::RegistryError),

@@ -105,6 +105,12 @@ impl Service {
         let component = self.component(key).await?;
         let lock = self.sync_locks.for_component(component.id);
         let _guard = lock.lock().await;
+        // Replicas sharing PostgreSQL: the one holding the component's lock syncs, others step back.
+        let Some(_replica_lock) = self.store.try_lock_sync(component.id).await? else {
+            return Err(ServiceError::SyncInProgress {
+                component: component.name.to_string(),
+            });
+        };
         let client = self.client_for(&component).await?;
         let result = self
             .sync_with(actor, &component, client.as_ref(), options)

@@ -26,7 +26,7 @@ pub use error::StorageError;
 pub use release_rows::ReleaseSummary;
 pub use releases::{ReleaseFilter, ReleasePage};
 pub use store::{PoolOptions, Store};
-pub use sync::{Retag, SyncChanges};
+pub use sync::{Retag, SyncChanges, SyncLock};
 pub use url::{Backend, DatabaseUrl};
 pub use versions::VersionFilter;
 

@@ -36,6 +36,7 @@ impl Default for PoolOptions {
 pub struct Store {
     pool: Pool<Manager>,
     backend: Backend,
+    url: DatabaseUrl,
 }
 
 impl Store {
@@ -51,17 +52,23 @@ impl Store {
     /// Connects without running migrations (tests of the migrations themselves use this).
     pub async fn connect(url: DatabaseUrl, options: PoolOptions) -> Result<Self, StorageError> {
         let backend = url.backend();
+        let pool_url = url.clone();
         let build = move || {
             Pool::builder()
                 .max_size(options.max_connections)
                 .connection_timeout(options.acquire_timeout)
-                .build(Manager::new(url))
+                .build(Manager::new(pool_url))
         };
         let pool = tokio::task::spawn_blocking(build)
             .await
             .map_err(|e| StorageError::Unavailable(Box::new(e)))?
             .map_err(StorageError::from)?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, url })
+    }
+
+    /// Where this store connects.
+    pub(crate) fn url(&self) -> &DatabaseUrl {
+        &self.url
     }
 
     /// Which engine this store talks to.

@@ -47,22 +47,65 @@ struct RetagRow {
     detected_at: i64,
 }
 
+/// A component's advisory-lock key: its UUID folded to 64 bits.
+fn lock_key(component_id: Uuid) -> i64 {
+    let (high, low) = component_id.as_u64_pair();
+    i64::from_be_bytes((high ^ low).to_be_bytes())
+}
+
+/// Keeps the write-phase lock apart from the whole-sync lock, which another connection of the
+/// same process holds while this one writes.
+const WRITE_LOCK_SALT: i64 = 0x5245_4c4d_414e_5731;
+
 /// Serializes writers of one component's versions across replicas sharing a PostgreSQL database.
 /// SQLite needs nothing: it has one writer at a time.
 fn lock_component(conn: &mut DbConnection, component_id: Uuid) -> Result<(), StorageError> {
     if let DbConnection::Postgres(pg) = conn {
-        // The lock key is the UUID's first 8 bytes; the lock ends with the transaction.
-        let bytes = component_id.as_bytes();
-        let key = i64::from_be_bytes([
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-        ]) ^ i64::from_be_bytes([
-            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
-        ]);
+        // The lock ends with the transaction.
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(key)
+            .bind::<diesel::sql_types::BigInt, _>(lock_key(component_id) ^ WRITE_LOCK_SALT)
             .execute(pg)?;
     }
     Ok(())
+}
+
+diesel::define_sql_function!(fn pg_try_advisory_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool);
+
+/// Proof that this process is the one syncing a component. On PostgreSQL it holds a session
+/// advisory lock on a connection of its own; dropping it closes that connection, which releases
+/// the lock even if the sync failed half-way. On SQLite (one process) it holds nothing.
+pub struct SyncLock {
+    _conn: Option<PgConnection>,
+}
+
+impl std::fmt::Debug for SyncLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncLock")
+    }
+}
+
+impl Store {
+    /// Takes the whole-sync lock of a component so that replicas sharing PostgreSQL never sync it
+    /// at the same time; `None` when another one holds it.
+    pub async fn try_lock_sync(
+        &self,
+        component_id: Uuid,
+    ) -> Result<Option<SyncLock>, StorageError> {
+        if self.backend() == crate::url::Backend::Sqlite {
+            return Ok(Some(SyncLock { _conn: None }));
+        }
+        let url = self.url().clone();
+        tokio::task::spawn_blocking(move || {
+            use diesel::Connection as _;
+            let mut conn = PgConnection::establish(url.target())
+                .map_err(|e| StorageError::Unavailable(Box::new(e)))?;
+            let locked: bool = diesel::select(pg_try_advisory_lock(lock_key(component_id)))
+                .get_result(&mut conn)?;
+            Ok(locked.then_some(SyncLock { _conn: Some(conn) }))
+        })
+        .await
+        .map_err(|e| StorageError::Unavailable(Box::new(e)))?
+    }
 }
 
 impl Store {

@@ -18,7 +18,8 @@ backend_tests!(
     sync_follows_pagination_over_a_thousand_tags,
     sync_with_basic_and_token_auth,
     failed_syncs_change_nothing,
-    version_maps_resolve_through_the_registry
+    version_maps_resolve_through_the_registry,
+    replicas_never_sync_one_component_at_once
 );
 
 fn by_tag<'a>(versions: &'a Value, tag: &str) -> &'a Value {
@@ -595,4 +596,66 @@ async fn version_maps_resolve_through_the_registry(store: Store) {
     )
     .await
     .problem(422, "unresolvable_version");
+}
+
+/// On PostgreSQL a replica holding a component's sync lock keeps every other one off it (here the
+/// "other replica" is a second lock taken straight through the store); SQLite has one process.
+async fn replicas_never_sync_one_component_at_once(store: Store) {
+    let registry = TestRegistry::start(RegistryMode::Anonymous).await;
+    registry
+        .pusher()
+        .push_image("myorg/api", "v1.0.0", &ImageSpec::default())
+        .await;
+    let other_replica = store.clone();
+    let app = app!(store);
+    setup!(app, registry.url(), json!({"type": "none"}));
+    let id = send(&app, get("/api/v1/components/api"))
+        .await
+        .expect(200)
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let held = other_replica
+        .try_lock_sync(id)
+        .await
+        .unwrap()
+        .expect("the lock is free");
+    if other_replica.backend() == relman_storage::Backend::Postgres {
+        assert!(
+            other_replica.try_lock_sync(id).await.unwrap().is_none(),
+            "one holder at a time"
+        );
+        send(
+            &app,
+            post("/api/v1/components/api/sync-versions", json!({})),
+        )
+        .await
+        .problem(409, "sync_in_progress");
+        assert!(
+            send(&app, get("/api/v1/components/api/versions"))
+                .await
+                .expect(200)
+                .body
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        drop(held);
+    } else {
+        drop(held);
+    }
+    let done = send(
+        &app,
+        post("/api/v1/components/api/sync-versions", json!({})),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(done["added"], 1);
+    assert!(
+        other_replica.try_lock_sync(id).await.unwrap().is_some(),
+        "the lock is released after the sync"
+    );
 }
