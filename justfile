@@ -23,3 +23,7 @@ openapi:
 # Criterion benchmarks of the domain.
 bench:
     cargo bench -p relman-domain
+
+# Generate a Python SDK from the OpenAPI document and drive the server through it.
+sdk-check:
+    ./scripts/sdk-check
