@@ -64,6 +64,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The admin token, when given by environment rather than generated.
     pub admin_token: Option<String>,
+    /// The key for stored secrets, when given by environment rather than generated.
+    pub secret_key: Option<String>,
     /// How often every component with a registry is synced; `0` turns scheduled sync off.
     pub sync_interval_seconds: u64,
 }
@@ -79,6 +81,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             admin_token: None,
             sync_interval_seconds: 0,
+            secret_key: None,
         }
     }
 }
@@ -94,6 +97,7 @@ const ENV_KEYS: &[&str] = &[
     "RELMAN_ADMIN_TOKEN",
     "RELMAN_CONFIG",
     "RELMAN_SYNC_INTERVAL_SECONDS",
+    "RELMAN_SECRET_KEY",
 ];
 
 impl Config {
@@ -141,6 +145,7 @@ impl Config {
                 .parse()
                 .with_context(|| format!("RELMAN_SYNC_INTERVAL_SECONDS: '{v}' is not a number"))?;
         }
+        c.secret_key = var("RELMAN_SECRET_KEY").filter(|k| !k.is_empty());
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
         if let Some(v) = flags.listen {
             c.listen = v;

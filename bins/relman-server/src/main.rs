@@ -77,9 +77,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         max_connections: config.database_max_connections,
         ..PoolOptions::default()
     };
+    let (secret_key, key_source) =
+        token::secret_key(config.secret_key.as_deref(), &config.data_dir)?;
+    match key_source {
+        TokenSource::Environment => tracing::info!("secret key taken from RELMAN_SECRET_KEY"),
+        TokenSource::File(path) => {
+            tracing::info!(path = %path.display(), "secret key read from file")
+        }
+        TokenSource::Generated(path) => tracing::info!(
+            path = %path.display(),
+            "generated the key that encrypts stored secrets; back it up with the database"
+        ),
+    }
     let store = Store::open(url, options)
         .await
-        .context("opening the database")?;
+        .context("opening the database")?
+        .with_secret_key(secret_key);
 
     let (token, source) = token::admin_token(config.admin_token.as_deref(), &config.data_dir)?;
     match source {

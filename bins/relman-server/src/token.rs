@@ -4,8 +4,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use relman_storage::SecretKey;
 
-/// Where the token came from, for the start-up log (never the token itself).
+/// Where a token or key came from, for the start-up log (never the value itself).
 pub enum TokenSource {
     /// `RELMAN_ADMIN_TOKEN`.
     Environment,
@@ -38,6 +39,33 @@ pub fn admin_token(
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     write_private(&path, &token).with_context(|| format!("writing {}", path.display()))?;
     Ok((token, TokenSource::Generated(path)))
+}
+
+/// The key that encrypts stored secrets: `RELMAN_SECRET_KEY` (64 hex digits) when given — replicas
+/// sharing one PostgreSQL database must all be given the same — otherwise `<data-dir>/secret-key`,
+/// generated (mode 0600) on first start.
+pub fn secret_key(
+    configured: Option<&str>,
+    data_dir: &Path,
+) -> anyhow::Result<(SecretKey, TokenSource)> {
+    if let Some(text) = configured {
+        let key = SecretKey::from_hex(text)
+            .ok_or_else(|| anyhow::anyhow!("RELMAN_SECRET_KEY must be 64 hex digits"))?;
+        return Ok((key, TokenSource::Environment));
+    }
+    let path = data_dir.join("secret-key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let key = SecretKey::from_hex(&text)
+                .ok_or_else(|| anyhow::anyhow!("{} must hold 64 hex digits", path.display()))?;
+            return Ok((key, TokenSource::File(path)));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    let key = SecretKey::generate()?;
+    write_private(&path, &key.to_hex()).with_context(|| format!("writing {}", path.display()))?;
+    Ok((key, TokenSource::Generated(path)))
 }
 
 /// Writes a file only its owner can read (mode 0600 from creation, never briefly wider).

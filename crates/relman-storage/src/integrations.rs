@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::codec::{from_micros, parse, to_micros, uuid};
 use crate::error::StorageError;
 use crate::schema::{components, registry_integrations as ri};
+use crate::secrets::{SecretKey, open, seal};
 use crate::store::Store;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
@@ -26,17 +27,20 @@ struct IntegrationRow {
     updated_at: i64,
 }
 
-impl From<&RegistryIntegration> for IntegrationRow {
-    fn from(i: &RegistryIntegration) -> Self {
+impl IntegrationRow {
+    /// The row for an integration, its secret sealed with `key` (bound to the row's id).
+    fn of(i: &RegistryIntegration, key: Option<&SecretKey>) -> Result<Self, StorageError> {
+        let id = i.id.to_string();
         let (username, secret) = match &i.auth {
             IntegrationAuth::None => (None, None),
-            IntegrationAuth::Basic { username, password } => {
-                (Some(username.clone()), Some(password.expose().to_owned()))
-            }
-            IntegrationAuth::Bearer { token } => (None, Some(token.expose().to_owned())),
+            IntegrationAuth::Basic { username, password } => (
+                Some(username.clone()),
+                Some(seal(key, &id, password.expose())?),
+            ),
+            IntegrationAuth::Bearer { token } => (None, Some(seal(key, &id, token.expose())?)),
         };
-        Self {
-            id: i.id.to_string(),
+        Ok(Self {
+            id,
             name: i.name.to_string(),
             url: i.url.clone(),
             insecure: i.insecure,
@@ -49,19 +53,21 @@ impl From<&RegistryIntegration> for IntegrationRow {
             requests_per_second: i.requests_per_second,
             created_at: to_micros(i.created_at),
             updated_at: to_micros(i.updated_at),
-        }
+        })
     }
-}
 
-impl TryFrom<IntegrationRow> for RegistryIntegration {
-    type Error = StorageError;
-
-    fn try_from(r: IntegrationRow) -> Result<Self, StorageError> {
+    /// The integration this row holds, its secret opened with `key`.
+    fn into_integration(
+        self,
+        key: Option<&SecretKey>,
+    ) -> Result<RegistryIntegration, StorageError> {
+        let r = self;
         let secret = || {
-            r.secret
-                .clone()
-                .map(Secret::new)
-                .ok_or_else(|| StorageError::Corrupt("integration secret missing".into()))
+            let stored = r
+                .secret
+                .as_deref()
+                .ok_or_else(|| StorageError::Corrupt("integration secret missing".into()))?;
+            open(key, &r.id, stored).map(Secret::new)
         };
         let auth = match r.auth_type.as_str() {
             "none" => IntegrationAuth::None,
@@ -93,7 +99,7 @@ impl Store {
         integration: &RegistryIntegration,
         event: &AuditEvent,
     ) -> Result<(), StorageError> {
-        let row = IntegrationRow::from(integration);
+        let row = IntegrationRow::of(integration, self.secret_key().as_deref())?;
         self.write(event, move |conn| {
             diesel::insert_into(ri::table).values(&row).execute(conn)?;
             Ok(())
@@ -109,6 +115,7 @@ impl Store {
     ) -> Result<RegistryIntegration, StorageError> {
         let id = id.map(|u| u.to_string());
         let name = name.map(str::to_owned);
+        let key = self.secret_key();
         self.run(move |conn| {
             let mut q = ri::table.select(IntegrationRow::as_select()).into_boxed();
             if let Some(id) = id {
@@ -117,20 +124,22 @@ impl Store {
             if let Some(name) = name {
                 q = q.filter(ri::name.eq(name));
             }
-            RegistryIntegration::try_from(q.first(conn)?)
+            q.first::<IntegrationRow>(conn)?
+                .into_integration(key.as_deref())
         })
         .await
     }
 
     /// Every integration, by name.
     pub async fn list_integrations(&self) -> Result<Vec<RegistryIntegration>, StorageError> {
-        self.run(|conn| {
+        let key = self.secret_key();
+        self.run(move |conn| {
             ri::table
                 .order(ri::name.asc())
                 .select(IntegrationRow::as_select())
                 .load(conn)?
                 .into_iter()
-                .map(RegistryIntegration::try_from)
+                .map(|row: IntegrationRow| row.into_integration(key.as_deref()))
                 .collect()
         })
         .await
@@ -142,7 +151,7 @@ impl Store {
         integration: &RegistryIntegration,
         event: &AuditEvent,
     ) -> Result<(), StorageError> {
-        let row = IntegrationRow::from(integration);
+        let row = IntegrationRow::of(integration, self.secret_key().as_deref())?;
         self.write(event, move |conn| {
             let n = diesel::update(ri::table.filter(ri::id.eq(&row.id)))
                 .set(&row)

@@ -37,6 +37,7 @@ pub struct Store {
     pool: Pool<Manager>,
     backend: Backend,
     url: DatabaseUrl,
+    secret_key: Option<std::sync::Arc<crate::secrets::SecretKey>>,
 }
 
 impl Store {
@@ -63,7 +64,24 @@ impl Store {
             .await
             .map_err(|e| StorageError::Unavailable(Box::new(e)))?
             .map_err(StorageError::from)?;
-        Ok(Self { pool, backend, url })
+        Ok(Self {
+            pool,
+            backend,
+            url,
+            secret_key: None,
+        })
+    }
+
+    /// Encrypts stored secrets with `key` from now on (and decrypts them with it).
+    #[must_use]
+    pub fn with_secret_key(mut self, key: crate::secrets::SecretKey) -> Self {
+        self.secret_key = Some(std::sync::Arc::new(key));
+        self
+    }
+
+    /// The key for stored secrets, if one is configured.
+    pub(crate) fn secret_key(&self) -> Option<std::sync::Arc<crate::secrets::SecretKey>> {
+        self.secret_key.clone()
     }
 
     /// Where this store connects.

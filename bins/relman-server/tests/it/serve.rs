@@ -240,6 +240,21 @@ fn secrets_never_reach_responses_or_logs() {
     let log = std::fs::read_to_string(log).unwrap();
     assert!(log.contains("sync failed"), "the failure was logged");
     assert!(!log.contains(SECRET), "the log leaked the secret");
+    // At rest: the database files hold only ciphertext, and the key file is private.
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+    let mode = std::fs::metadata(data.join("secret-key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
 }
 
 /// SIGTERM lets a request in flight finish: a sync held up by a slow registry still answers 200,

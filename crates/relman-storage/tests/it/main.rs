@@ -8,6 +8,7 @@
 
 mod components;
 mod fixtures;
+mod integrations;
 mod migrations;
 mod releases;
 mod versions;
