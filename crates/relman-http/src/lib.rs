@@ -79,6 +79,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(components::delete_component)
                 .service(components::list_component_versions)
                 .service(components::sync_component_versions)
+                .service(components::list_component_retags)
                 .service(version_maps::create_version_map)
                 .service(version_maps::list_version_maps)
                 // Fixed paths before `/releases/{id}`, which would otherwise take them as an id.

@@ -32,7 +32,7 @@ pub use release_input::{
 };
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
 pub use relman_storage::DeploymentRecord;
-pub use relman_storage::ReleaseSummary;
+pub use relman_storage::{ReleaseSummary, RetagRecord};
 pub use sync::{SyncOptions, SyncReport};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
 

@@ -15,7 +15,7 @@ use relman_domain::{
     parse_tag_semver,
 };
 use relman_registry::{RegistryClient, RegistryError, ResolveOptions, ResolvedManifest};
-use relman_storage::{Retag, StorageError, SyncChanges, VersionFilter};
+use relman_storage::{Retag, RetagRecord, StorageError, SyncChanges, VersionFilter};
 use uuid::Uuid;
 
 use crate::Service;
@@ -268,6 +268,12 @@ impl Service {
             gone,
             registry_requests: client.request_count(),
         })
+    }
+
+    /// The digest changes syncs saw for a component's tags, newest first (at most 500).
+    pub async fn list_retags(&self, key: &str) -> Result<Vec<RetagRecord>, ServiceError> {
+        let component = self.component(key).await?;
+        Ok(self.store.list_retags(component.id, 500).await?)
     }
 
     /// Syncs every component that has a registry integration, one after another; a failing

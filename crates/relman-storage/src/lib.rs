@@ -28,7 +28,7 @@ pub use release_rows::ReleaseSummary;
 pub use releases::{ReleaseFilter, ReleasePage};
 pub use secrets::SecretKey;
 pub use store::{PoolOptions, Store};
-pub use sync::{Retag, SyncChanges, SyncLock};
+pub use sync::{Retag, RetagRecord, SyncChanges, SyncLock};
 pub use url::{Backend, DatabaseUrl};
 pub use versions::VersionFilter;
 

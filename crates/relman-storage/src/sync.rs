@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use relman_domain::{AuditEvent, ComponentVersion, Digest};
 use uuid::Uuid;
 
-use crate::codec::to_micros;
+use crate::codec::{from_micros, parse, to_micros};
 use crate::connection::DbConnection;
 use crate::error::StorageError;
 use crate::schema::{component_versions as cv, version_retags as rt};
@@ -23,6 +23,19 @@ pub struct Retag {
     pub new_digest: Digest,
 }
 
+/// A recorded digest change of a tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetagRecord {
+    /// The tag.
+    pub tag: String,
+    /// What it pointed at.
+    pub old_digest: Digest,
+    /// What it points at since.
+    pub new_digest: Digest,
+    /// When a sync saw the change.
+    pub detected_at: DateTime<Utc>,
+}
+
 /// Everything one sync changes.
 #[derive(Debug, Clone, Default)]
 pub struct SyncChanges {
@@ -36,7 +49,7 @@ pub struct SyncChanges {
     pub retags: Vec<Retag>,
 }
 
-#[derive(Insertable)]
+#[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = rt)]
 struct RetagRow {
     id: String,
@@ -153,20 +166,29 @@ impl Store {
         .await
     }
 
-    /// How many times a component's tags were seen pointing at a new digest.
-    pub async fn count_retags(
+    /// The digest changes seen for a component's tags, newest first (at most `limit`).
+    pub async fn list_retags(
         &self,
         component_id: Uuid,
-        tag: Option<String>,
-    ) -> Result<i64, StorageError> {
+        limit: i64,
+    ) -> Result<Vec<RetagRecord>, StorageError> {
         self.run(move |conn| {
-            let mut q = rt::table
+            let rows: Vec<RetagRow> = rt::table
                 .filter(rt::component_id.eq(component_id.to_string()))
-                .into_boxed();
-            if let Some(tag) = tag {
-                q = q.filter(rt::tag.eq(tag));
-            }
-            Ok(q.count().get_result(conn)?)
+                .order((rt::detected_at.desc(), rt::id.desc()))
+                .limit(limit)
+                .select(RetagRow::as_select())
+                .load(conn)?;
+            rows.into_iter()
+                .map(|r| {
+                    Ok(RetagRecord {
+                        tag: r.tag,
+                        old_digest: parse("digest", &r.old_digest)?,
+                        new_digest: parse("digest", &r.new_digest)?,
+                        detected_at: from_micros(r.detected_at)?,
+                    })
+                })
+                .collect()
         })
         .await
     }

@@ -213,3 +213,30 @@ impl From<relman_service::SyncReport> for SyncResponse {
         }
     }
 }
+
+/// A tag that a sync saw pointing at a new digest (a re-push).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RetagResponse {
+    /// The tag.
+    #[schema(example = "v2.3.1")]
+    pub tag: String,
+    /// What it pointed at.
+    pub old_digest: String,
+    /// What it points at since.
+    pub new_digest: String,
+    /// When a sync saw the change.
+    #[schema(format = DateTime)]
+    pub detected_at: String,
+}
+
+impl From<relman_service::RetagRecord> for RetagResponse {
+    fn from(r: relman_service::RetagRecord) -> Self {
+        Self {
+            tag: r.tag,
+            old_digest: r.old_digest.to_string(),
+            new_digest: r.new_digest.to_string(),
+            detected_at: rfc3339(r.detected_at),
+        }
+    }
+}

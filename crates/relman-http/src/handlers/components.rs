@@ -5,7 +5,9 @@ use relman_service::{Service, SyncOptions};
 
 use crate::auth::Principal;
 use crate::dto::components::{ComponentResponse, CreateComponentRequest, UpdateComponentRequest};
-use crate::dto::versions::{SyncRequest, SyncResponse, VersionResponse, VersionsParams};
+use crate::dto::versions::{
+    RetagResponse, SyncRequest, SyncResponse, VersionResponse, VersionsParams,
+};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 
@@ -183,4 +185,31 @@ pub async fn sync_component_versions(
     };
     let report = service.sync_versions(&who.as_actor(), &id, options).await?;
     Ok(HttpResponse::Ok().json(SyncResponse::from(report)))
+}
+
+/// Lists the re-pushes syncs detected: tags seen pointing at a new digest, newest first (at most
+/// 500).
+#[utoipa::path(
+    tag = "components",
+    operation_id = "list_component_retags",
+    params(("id" = String, Path, description = "Component UUID or name")),
+    responses(
+        (status = 200, description = "Re-tags, newest first", body = Vec<RetagResponse>),
+        (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/components/{id}/retags")]
+pub async fn list_component_retags(
+    _who: Principal,
+    service: web::Data<Service>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let list: Vec<RetagResponse> = service
+        .list_retags(&id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
 }

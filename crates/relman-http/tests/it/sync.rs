@@ -214,6 +214,17 @@ async fn sync_tracks_tags_incrementally(store: Store) {
         "a re-tag updates the record in place"
     );
     assert_eq!(v1_after["firstSeenAt"], v1_row["firstSeenAt"]);
+    let retags = send(&app, get("/api/v1/components/api/retags"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(retags.as_array().unwrap().len(), 1, "{retags}");
+    assert_eq!(retags[0]["tag"], "v1.0.0");
+    assert_eq!(retags[0]["oldDigest"], v1.digest.to_string());
+    assert_eq!(retags[0]["newDigest"], v1b.digest.to_string());
+    send(&app, get("/api/v1/components/nope/retags"))
+        .await
+        .problem(404, "not_found");
 
     // A manual map is never overwritten; a deleted tag becomes gone, not deleted.
     send(
