@@ -230,13 +230,8 @@ impl Service {
             .and_then(|s| errors.parse::<ReleaseStatus>("status", s));
         let paging = crate::paging::PageRequest::parse(&mut errors, query.page, query.page_size);
         errors.finish()?;
+        // `component` answers NotFound for keys that cannot be names without querying.
         let component_id = match query.component_id.as_deref() {
-            Some(key) if Uuid::parse_str(key).is_err() && key.parse::<ComponentName>().is_err() => {
-                return Err(ServiceError::NotFound {
-                    resource: Resource::Component,
-                    key: key.to_owned(),
-                });
-            }
             Some(key) => Some(self.component(key).await?.id),
             None => None,
         };

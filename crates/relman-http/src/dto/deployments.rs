@@ -130,13 +130,8 @@ impl From<DeploymentRecord> for DeploymentResponse {
 impl From<Page<DeploymentRecord>> for DeploymentListResponse {
     fn from(p: Page<DeploymentRecord>) -> Self {
         Self {
+            meta: PageMeta::of(&p),
             data: p.items.into_iter().map(Into::into).collect(),
-            meta: PageMeta {
-                page: p.page,
-                page_size: p.page_size,
-                total_count: p.total_count,
-                total_pages: p.total_pages,
-            },
         }
     }
 }

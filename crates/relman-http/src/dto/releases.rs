@@ -280,6 +280,18 @@ pub struct PageMeta {
     pub total_pages: u64,
 }
 
+impl PageMeta {
+    /// The paging of a service page.
+    pub fn of<T>(page: &Page<T>) -> Self {
+        Self {
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total_count,
+            total_pages: page.total_pages,
+        }
+    }
+}
+
 /// A page of releases.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -535,13 +547,8 @@ impl From<ReleaseSummary> for ReleaseListItem {
 impl From<Page<ReleaseSummary>> for ReleaseListResponse {
     fn from(p: Page<ReleaseSummary>) -> Self {
         Self {
+            meta: PageMeta::of(&p),
             data: p.items.into_iter().map(Into::into).collect(),
-            meta: PageMeta {
-                page: p.page,
-                page_size: p.page_size,
-                total_count: p.total_count,
-                total_pages: p.total_pages,
-            },
         }
     }
 }

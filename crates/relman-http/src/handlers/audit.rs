@@ -28,12 +28,7 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     let page = service.list_audit_events(params.into()).await?;
     Ok(HttpResponse::Ok().json(AuditEventListResponse {
-        meta: PageMeta {
-            page: page.page,
-            page_size: page.page_size,
-            total_count: page.total_count,
-            total_pages: page.total_pages,
-        },
+        meta: PageMeta::of(&page),
         data: page.items.into_iter().map(Into::into).collect(),
     }))
 }
