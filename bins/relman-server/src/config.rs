@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use relman_storage::SqliteSync;
 use serde::Deserialize;
 
 /// How logs are written.
@@ -28,6 +29,9 @@ pub struct FileConfig {
     max_body_bytes: Option<usize>,
     log_format: Option<LogFormat>,
     sync_interval_seconds: Option<u64>,
+    sqlite_synchronous: Option<String>,
+    shutdown_delay_seconds: Option<u64>,
+    shutdown_grace_seconds: Option<u64>,
 }
 
 /// Overrides given on the command line.
@@ -68,6 +72,13 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// How often every component with a registry is synced; `0` turns scheduled sync off.
     pub sync_interval_seconds: u64,
+    /// SQLite's durability mode: `full` (default, a 2xx survives power loss) or `normal`.
+    pub sqlite_synchronous: SqliteSync,
+    /// After SIGTERM, how long `/readyz` answers 503 while new requests are still served, so
+    /// that load balancers stop sending traffic before the listener closes.
+    pub shutdown_delay_seconds: u64,
+    /// Then, how long in-flight requests may take to finish before they are cut off.
+    pub shutdown_grace_seconds: u64,
 }
 
 impl Default for Config {
@@ -82,6 +93,9 @@ impl Default for Config {
             admin_token: None,
             sync_interval_seconds: 0,
             secret_key: None,
+            sqlite_synchronous: SqliteSync::Full,
+            shutdown_delay_seconds: 5,
+            shutdown_grace_seconds: 45,
         }
     }
 }
@@ -98,6 +112,9 @@ const ENV_KEYS: &[&str] = &[
     "RELMAN_CONFIG",
     "RELMAN_SYNC_INTERVAL_SECONDS",
     "RELMAN_SECRET_KEY",
+    "RELMAN_SQLITE_SYNCHRONOUS",
+    "RELMAN_SHUTDOWN_DELAY_SECONDS",
+    "RELMAN_SHUTDOWN_GRACE_SECONDS",
 ];
 
 impl Config {
@@ -110,7 +127,8 @@ impl Config {
             .clone()
             .or_else(|| var("RELMAN_CONFIG").map(PathBuf::from));
         if let Some(path) = &file {
-            c.apply_file(&read_file(path)?);
+            c.apply_file(&read_file(path)?)
+                .with_context(|| format!("in {}", path.display()))?;
         }
         if let Some(v) = var("RELMAN_LISTEN") {
             c.listen = v
@@ -145,6 +163,21 @@ impl Config {
                 .parse()
                 .with_context(|| format!("RELMAN_SYNC_INTERVAL_SECONDS: '{v}' is not a number"))?;
         }
+        if let Some(v) = var("RELMAN_SQLITE_SYNCHRONOUS") {
+            c.sqlite_synchronous = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("RELMAN_SQLITE_SYNCHRONOUS: {e}"))?;
+        }
+        if let Some(v) = var("RELMAN_SHUTDOWN_DELAY_SECONDS") {
+            c.shutdown_delay_seconds = v
+                .parse()
+                .with_context(|| format!("RELMAN_SHUTDOWN_DELAY_SECONDS: '{v}' is not a number"))?;
+        }
+        if let Some(v) = var("RELMAN_SHUTDOWN_GRACE_SECONDS") {
+            c.shutdown_grace_seconds = v
+                .parse()
+                .with_context(|| format!("RELMAN_SHUTDOWN_GRACE_SECONDS: '{v}' is not a number"))?;
+        }
         c.secret_key = var("RELMAN_SECRET_KEY").filter(|k| !k.is_empty());
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
         if let Some(v) = flags.listen {
@@ -162,7 +195,7 @@ impl Config {
         Ok(c)
     }
 
-    fn apply_file(&mut self, f: &FileConfig) {
+    fn apply_file(&mut self, f: &FileConfig) -> anyhow::Result<()> {
         if let Some(v) = f.listen {
             self.listen = v;
         }
@@ -184,6 +217,18 @@ impl Config {
         if let Some(v) = f.sync_interval_seconds {
             self.sync_interval_seconds = v;
         }
+        if let Some(v) = &f.sqlite_synchronous {
+            self.sqlite_synchronous = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("sqlite_synchronous: {e}"))?;
+        }
+        if let Some(v) = f.shutdown_delay_seconds {
+            self.shutdown_delay_seconds = v;
+        }
+        if let Some(v) = f.shutdown_grace_seconds {
+            self.shutdown_grace_seconds = v;
+        }
+        Ok(())
     }
 
     /// The database URL in effect.

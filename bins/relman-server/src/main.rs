@@ -33,9 +33,6 @@ enum Command {
     Openapi,
 }
 
-/// How long in-flight requests may take to finish after SIGTERM.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let flags = match cli.command {
@@ -69,12 +66,12 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+    create_data_dir(&config.data_dir)?;
     let url: DatabaseUrl = config.effective_database_url().parse()?;
     tracing::info!(database = %url.redacted(), "opening database");
     let options = PoolOptions {
         max_connections: config.database_max_connections,
+        sqlite_sync: config.sqlite_synchronous,
         ..PoolOptions::default()
     };
     let (secret_key, key_source) =
@@ -93,6 +90,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the database")?
         .with_secret_key(secret_key);
+    let undecryptable = store
+        .undecryptable_integrations()
+        .await
+        .context("checking stored secrets")?;
+    if !undecryptable.is_empty() {
+        anyhow::bail!(
+            "the stored credentials of registry integration(s) {} do not decrypt with the \
+             configured secret key: start relman with the key they were written with \
+             (RELMAN_SECRET_KEY, or the secret-key file in the data folder); every replica \
+             sharing a database needs the same key",
+            undecryptable.join(", ")
+        );
+    }
 
     let (token, source) = token::admin_token(config.admin_token.as_deref(), &config.data_dir)?;
     match source {
@@ -114,15 +124,80 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         actix_web::rt::spawn(scheduled_sync(service.clone(), interval));
     }
     let state = AppState::new(service, Authenticator::with_admin_token(&token), &settings);
+    let draining = state.draining();
     let server = HttpServer::new(move || relman_http::app(state.clone()))
         .bind(config.listen)
         .with_context(|| format!("binding {}", config.listen))?
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs());
+        // Signals are handled below, so that readiness turns 503 before the listener closes.
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_grace_seconds)
+        .run();
     tracing::info!(listen = %config.listen, "relman is serving");
-    // actix-web stops accepting on SIGTERM/SIGINT and drains in-flight requests before returning.
-    server.run().await.context("serving")?;
+    let handle = server.handle();
+    let delay = Duration::from_secs(config.shutdown_delay_seconds);
+    actix_web::rt::spawn(async move {
+        let signal = shutdown_signal().await;
+        draining.start();
+        // SIGTERM comes from an orchestrator: keep serving while load balancers notice the 503
+        // from /readyz. Ctrl-C comes from a person, who wants the server gone now.
+        if signal == Signal::Terminate && !delay.is_zero() {
+            tracing::info!(
+                delay_s = delay.as_secs(),
+                "SIGTERM: readiness is now 503; serving on while load balancers catch up"
+            );
+            actix_web::rt::time::sleep(delay).await;
+        }
+        tracing::info!("no longer accepting connections; draining in-flight requests");
+        handle.stop(true).await;
+    });
+    server.await.context("serving")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Creates the data folder readable by its owner only: it holds the database, the admin token and
+/// the secret key.
+fn create_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("creating data folder {}", dir.display()))
+}
+
+/// Which signal asked the server to stop.
+#[derive(Debug, PartialEq, Eq)]
+enum Signal {
+    /// SIGTERM: an orchestrator or service manager.
+    Terminate,
+    /// SIGINT: Ctrl-C.
+    Interrupt,
+}
+
+/// Waits for SIGTERM or SIGINT.
+async fn shutdown_signal() -> Signal {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => Signal::Terminate,
+                _ = tokio::signal::ctrl_c() => Signal::Interrupt,
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                Signal::Interrupt
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        Signal::Interrupt
+    }
 }
 
 /// Syncs every component with a registry, every `interval`. One failing registry is logged and
@@ -143,7 +218,7 @@ async fn scheduled_sync(service: Service, interval: Duration) {
                 Err(ServiceError::SyncInProgress { .. }) => {
                     tracing::info!(
                         component,
-                        "scheduled sync skipped: another replica is syncing it"
+                        "scheduled sync skipped: a sync of it is already running"
                     );
                 }
                 Err(e) => {

@@ -99,6 +99,56 @@ pub struct RegistryIntegration {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What may be shown of an integration: everything but its secret. Reading it never needs the
+/// secret key, so listing integrations works even where stored secrets cannot be decrypted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationSummary {
+    /// Identity (UUID v7).
+    pub id: Uuid,
+    /// Unique slug.
+    pub name: IntegrationName,
+    /// Base URL.
+    pub url: String,
+    /// Allows plain `http://`.
+    pub insecure: bool,
+    /// `none`, `basic` or `bearer` (see [`IntegrationAuth::kind`]).
+    pub auth_kind: &'static str,
+    /// The basic-auth user name, when there is one (not a secret).
+    pub username: Option<String>,
+    /// Whether a password or token is stored.
+    pub has_credentials: bool,
+    /// Most requests in flight at once.
+    pub max_concurrency: Option<u32>,
+    /// Pacing of requests.
+    pub requests_per_second: Option<f64>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&RegistryIntegration> for IntegrationSummary {
+    fn from(i: &RegistryIntegration) -> Self {
+        let username = match &i.auth {
+            IntegrationAuth::Basic { username, .. } => Some(username.clone()),
+            _ => None,
+        };
+        Self {
+            id: i.id,
+            name: i.name.clone(),
+            url: i.url.clone(),
+            insecure: i.insecure,
+            auth_kind: i.auth.kind(),
+            username,
+            has_credentials: i.auth.has_credentials(),
+            max_concurrency: i.max_concurrency,
+            requests_per_second: i.requests_per_second,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
 /// Most concurrent requests an integration may ask for.
 pub const MAX_CONCURRENCY_LIMIT: u32 = 64;
 

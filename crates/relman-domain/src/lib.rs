@@ -10,6 +10,7 @@ mod component;
 mod digest;
 mod error;
 mod integration;
+mod text;
 mod version;
 
 pub use audit::{Actor, AuditEvent};
@@ -20,8 +21,10 @@ pub use component::{
 pub use digest::{Digest, DigestAlgorithm};
 pub use error::{FieldError, ValidationError};
 pub use integration::{
-    IntegrationAuth, IntegrationName, MAX_CONCURRENCY_LIMIT, RegistryIntegration, Secret,
+    IntegrationAuth, IntegrationName, IntegrationSummary, MAX_CONCURRENCY_LIMIT,
+    RegistryIntegration, Secret,
 };
+pub use text::{TextError, TextKind, check_text};
 pub use version::{
     ComponentVersion, Platform, VersionSource, compare_versions_desc, parse_semver,
     parse_tag_semver,

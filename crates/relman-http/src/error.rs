@@ -208,6 +208,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::NothingDeployed { .. } => {
                 Self::new(S::UNPROCESSABLE_ENTITY, "nothing_deployed", e.to_string())
             }
+            ServiceError::ConcurrentChange(ref source) => {
+                tracing::info!(error = %source, "write lost a race");
+                Self::new(S::CONFLICT, "concurrent_update", e.to_string())
+            }
             ServiceError::Contended { .. } => {
                 Self::new(S::CONFLICT, "concurrent_update", e.to_string())
             }

@@ -117,7 +117,73 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             message: "must be a JSON object".into(),
         }]));
     }
+    check_body_text(bytes)?;
     Ok(value)
+}
+
+/// Applies the text rule ([`relman_domain::check_text`], prose flavour) to every string of a body,
+/// keys included, whatever the target type: no control character reaches the service or the
+/// database from any field, now or in fields added later. One-line fields are held to the
+/// stricter rule by the service.
+fn check_body_text(bytes: &[u8]) -> Result<(), ApiError> {
+    // JSON forbids raw control characters inside strings, so they can only arrive escaped (`\u0000`,
+    // `\b`, `\f`) or as DEL and the two-byte C1 characters: without a backslash, 0x7F or 0xC2
+    // there is nothing to look at, and most bodies are spared a second parse.
+    if !bytes.iter().any(|&b| b == b'\\' || b == 0x7f || b == 0xc2) {
+        return Ok(());
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    let mut problems = Vec::new();
+    walk_strings(&value, &mut String::new(), &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(problems))
+    }
+}
+
+/// Collects a problem for every string under `value` that breaks the text rule; `path` is the
+/// field path in the notation of the other validation errors (`members[0].tag`).
+fn walk_strings(value: &serde_json::Value, path: &mut String, problems: &mut Vec<FieldProblem>) {
+    fn check(text: &str, path: &str, problems: &mut Vec<FieldProblem>) {
+        if let Err(e) = relman_domain::check_text(text, relman_domain::TextKind::Multiline) {
+            let field = if path.is_empty() { "body" } else { path };
+            problems.push(FieldProblem {
+                field: field.to_owned(),
+                message: e.to_string(),
+            });
+        }
+    }
+    match value {
+        serde_json::Value::String(text) => check(text, path, problems),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                walk_strings(item, path, problems);
+                path.truncate(len);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (key, item) in fields {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                check(key, path, problems);
+                walk_strings(item, path, problems);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A JSON body that may be absent: no body at all (no `Content-Length`, or `0`, and no
@@ -154,6 +220,20 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        let problems: Vec<FieldProblem> = pairs
+            .filter_map(|(key, value)| {
+                relman_domain::check_text(&value, relman_domain::TextKind::Line)
+                    .err()
+                    .map(|e| FieldProblem {
+                        field: key.into_owned(),
+                        message: e.to_string(),
+                    })
+            })
+            .collect();
+        if !problems.is_empty() {
+            return std::future::ready(Err(ApiError::validation(problems)));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
             req.query_string().as_bytes(),
         ));
@@ -206,6 +286,30 @@ mod tests {
     #[expect(dead_code, reason = "fields exist to be deserialized")]
     struct Item {
         digest: String,
+    }
+
+    #[test]
+    fn control_characters_in_any_string_are_refused_naming_the_field() {
+        let cases = [
+            (r#"{"name": "a\u0000b"}"#, Some("name")),
+            (r#"{"name": "\u001b[31mred"}"#, Some("name")),
+            (
+                r#"{"name": "a", "items": [{"digest": "x\u0000"}]}"#,
+                Some("items[0].digest"),
+            ),
+            ("{\"name\": \"del\u{7f}\"}", Some("name")),
+            ("{\"name\": \"c1\u{85}\"}", Some("name")),
+            (r#"{"name": "line\nbreak\ttab"}"#, None),
+            (r#"{"name": "an escaped backslash \\u0000 is text"}"#, None),
+            (r#"{"name": "plain"}"#, None),
+        ];
+        for (body, field) in cases {
+            let got = parse_json::<Sample>(body.as_bytes()).err().map(|e| {
+                assert_eq!(e.code(), "validation_failed", "{body}");
+                e.problem().errors.map(|e| e[0].field.clone())
+            });
+            assert_eq!(got, field.map(|f| Some(f.to_owned())), "{body}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use auth::Authenticator;
-pub use state::{AppState, HttpSettings};
+pub use state::{AppState, Draining, HttpSettings};
 
 use handlers::{audit, components, integrations, meta, releases, version_maps};
 use handlers::{deployments, environments};
@@ -183,6 +183,7 @@ pub fn app(
         .app_data(state.limit)
         .app_data(state.docs)
         .app_data(state.routes)
+        .app_data(state.draining)
         .app_data(web::PathConfig::default().error_handler(|e, _| {
             error::ApiError::new(
                 actix_web::http::StatusCode::BAD_REQUEST,

@@ -1,5 +1,8 @@
 //! What every request can reach: the service, the authenticator, limits, and the API documents.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use actix_web::web;
 use relman_service::Service;
 
@@ -30,6 +33,24 @@ impl Default for HttpSettings {
     }
 }
 
+/// Whether the server is shutting down. Once set, `/readyz` answers 503 so that load balancers
+/// stop routing here, while requests already accepted (and new ones, until the listener closes)
+/// are still served.
+#[derive(Debug, Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    /// Marks the server as shutting down; there is no way back.
+    pub fn start(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Draining::start`] was called.
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// Shared state of the app; build once and hand to every worker's [`crate::app`].
 #[derive(Clone)]
 pub struct AppState {
@@ -38,6 +59,7 @@ pub struct AppState {
     pub(crate) limit: web::Data<BodyLimit>,
     pub(crate) docs: web::Data<ApiDocuments>,
     pub(crate) routes: web::Data<RouteTable>,
+    pub(crate) draining: web::Data<Draining>,
 }
 
 impl AppState {
@@ -53,6 +75,12 @@ impl AppState {
             limit: web::Data::new(BodyLimit(settings.max_body_bytes)),
             docs: web::Data::new(ApiDocuments { json, html }),
             routes: web::Data::new(RouteTable::from_openapi(&api)),
+            draining: web::Data::new(Draining::default()),
         }
+    }
+
+    /// The switch that tells `/readyz` the server is shutting down.
+    pub fn draining(&self) -> Draining {
+        self.draining.get_ref().clone()
     }
 }

@@ -197,6 +197,9 @@ pub enum ServiceError {
         /// The environment as given.
         environment: String,
     },
+    /// Another request changed or removed what this one relied on while it ran; retrying helps.
+    #[error("another request changed the data this one relied on; retry the request")]
+    ConcurrentChange(#[source] StorageError),
     /// Other writers kept changing the resource while this request tried to; retrying helps.
     #[error("{resource} '{key}' changed concurrently too often; retry the request")]
     Contended {
@@ -219,8 +222,8 @@ pub enum ServiceError {
         /// The tag.
         tag: String,
     },
-    /// Another replica is syncing this component right now.
-    #[error("component '{component}' is being synced by another replica; retry shortly")]
+    /// A sync of this component is already running (on this server or another replica).
+    #[error("component '{component}' is being synced right now; retry shortly")]
     SyncInProgress {
         /// The component's name.
         component: String,
@@ -265,6 +268,9 @@ impl From<StorageError> for ServiceError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Unavailable(_) => Self::NotReady(e),
+            // A constraint that no use case expected to meet: another request changed or removed
+            // what this one relied on between its read and its write. Retrying decides anew.
+            StorageError::Conflict { .. } | StorageError::ForeignKey => Self::ConcurrentChange(e),
             other => Self::Storage(other),
         }
     }

@@ -63,9 +63,12 @@ impl Errors {
     }
 }
 
-/// Checks a free-text field's length.
+/// Checks a one-line free-text field: not blank, no control characters, at most `max` characters.
 pub(crate) fn text(errors: &mut Errors, field: &str, value: &str, max: usize) -> Option<String> {
-    if value.trim().is_empty() {
+    if let Err(e) = relman_domain::check_text(value, relman_domain::TextKind::Line) {
+        errors.push(field, e.to_string());
+        None
+    } else if value.trim().is_empty() {
         errors.push(field, "must not be empty");
         None
     } else if value.chars().count() > max {

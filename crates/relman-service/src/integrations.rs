@@ -1,8 +1,8 @@
 //! Registry integration use cases.
 
 use relman_domain::{
-    Actor, AuditEvent, IntegrationAuth, IntegrationName, RegistryIntegration, Secret,
-    ValidationError,
+    Actor, AuditEvent, IntegrationAuth, IntegrationName, IntegrationSummary, RegistryIntegration,
+    Secret, ValidationError,
 };
 use relman_storage::StorageError;
 use uuid::Uuid;
@@ -75,6 +75,22 @@ pub struct IntegrationPatch {
     pub requests_per_second: Option<Option<f64>>,
 }
 
+/// The id or name a path key names; a name that cannot be valid is not found without a query.
+fn lookup(key: &str) -> Result<(Option<Uuid>, Option<&str>), ServiceError> {
+    match Key::parse(key) {
+        Key::Id(id) => Ok((Some(id), None)),
+        Key::Name(name) if name.parse::<IntegrationName>().is_err() => Err(not_found(key)),
+        Key::Name(name) => Ok((None, Some(name))),
+    }
+}
+
+fn found_or(e: StorageError, key: &str) -> ServiceError {
+    match e {
+        StorageError::NotFound => not_found(key),
+        other => other.into(),
+    }
+}
+
 fn not_found(key: &str) -> ServiceError {
     ServiceError::NotFound {
         resource: Resource::Integration,
@@ -141,22 +157,25 @@ impl Service {
 
     /// An integration by UUID or name.
     pub async fn integration(&self, key: &str) -> Result<RegistryIntegration, ServiceError> {
-        let found = match Key::parse(key) {
-            Key::Id(id) => self.store.integration(Some(id), None).await,
-            Key::Name(name) if name.parse::<IntegrationName>().is_err() => {
-                Err(StorageError::NotFound)
-            }
-            Key::Name(name) => self.store.integration(None, Some(name)).await,
-        };
-        found.map_err(|e| match e {
-            StorageError::NotFound => not_found(key),
-            other => other.into(),
-        })
+        let (id, name) = lookup(key)?;
+        self.store
+            .integration(id, name)
+            .await
+            .map_err(|e| found_or(e, key))
     }
 
-    /// Every integration, by name.
-    pub async fn list_integrations(&self) -> Result<Vec<RegistryIntegration>, ServiceError> {
-        Ok(self.store.list_integrations().await?)
+    /// An integration by UUID or name, without its secret: reading it never decrypts.
+    pub async fn integration_summary(&self, key: &str) -> Result<IntegrationSummary, ServiceError> {
+        let (id, name) = lookup(key)?;
+        self.store
+            .integration_summary(id, name)
+            .await
+            .map_err(|e| found_or(e, key))
+    }
+
+    /// Every integration, by name, without secrets.
+    pub async fn list_integrations(&self) -> Result<Vec<IntegrationSummary>, ServiceError> {
+        Ok(self.store.list_integration_summaries().await?)
     }
 
     /// Applies a partial update.

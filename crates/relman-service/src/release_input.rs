@@ -179,6 +179,10 @@ pub(crate) fn display_name(errors: &mut Errors, value: Option<&str>) -> Option<S
 
 pub(crate) fn notes(errors: &mut Errors, value: Option<&str>) -> Option<String> {
     let notes = value?;
+    if let Err(e) = relman_domain::check_text(notes, relman_domain::TextKind::Multiline) {
+        errors.push("notes", e.to_string());
+        return None;
+    }
     if notes.chars().count() > MAX_NOTES {
         errors.push("notes", format!("must be at most {MAX_NOTES} characters"));
         return None;

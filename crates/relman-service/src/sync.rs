@@ -47,18 +47,38 @@ pub struct SyncReport {
     pub registry_requests: u64,
 }
 
-/// Per-component locks so that syncs of one component never overlap within this process
-/// (across replicas, the write transaction takes a PostgreSQL advisory lock).
+/// The components this process is syncing right now, so that a second sync of one of them is
+/// refused at once (409) instead of queueing behind the first, which may wait on a hung
+/// registry. Across replicas, the PostgreSQL advisory lock does the same.
 #[derive(Default)]
-pub(crate) struct SyncLocks(std::sync::Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>);
+pub(crate) struct SyncLocks(Arc<std::sync::Mutex<HashSet<Uuid>>>);
+
+/// Held while a component syncs; dropping it (also on error or cancellation) frees the component.
+pub(crate) struct SyncGuard {
+    running: Arc<std::sync::Mutex<HashSet<Uuid>>>,
+    id: Uuid,
+}
 
 impl SyncLocks {
-    fn for_component(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self
+    /// Claims the component, or `None` when a sync of it is already running here.
+    fn try_claim(&self, id: Uuid) -> Option<SyncGuard> {
+        let mut running = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.entry(id).or_default().clone()
+        running.insert(id).then(|| SyncGuard {
+            running: Arc::clone(&self.0),
+            id,
+        })
+    }
+}
+
+impl Drop for SyncGuard {
+    fn drop(&mut self) {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.id);
     }
 }
 
@@ -103,13 +123,15 @@ impl Service {
         options: SyncOptions,
     ) -> Result<SyncReport, ServiceError> {
         let component = self.component(key).await?;
-        let lock = self.sync_locks.for_component(component.id);
-        let _guard = lock.lock().await;
+        let in_progress = || ServiceError::SyncInProgress {
+            component: component.name.to_string(),
+        };
+        let Some(_guard) = self.sync_locks.try_claim(component.id) else {
+            return Err(in_progress());
+        };
         // Replicas sharing PostgreSQL: the one holding the component's lock syncs, others step back.
         let Some(_replica_lock) = self.store.try_lock_sync(component.id).await? else {
-            return Err(ServiceError::SyncInProgress {
-                component: component.name.to_string(),
-            });
+            return Err(in_progress());
         };
         let client = self.client_for(&component).await?;
         let result = self

@@ -4,11 +4,11 @@ use relman_domain::{
     Actor, AuditEvent, Channel, ComponentVersion, Digest, VersionSource, classify_channel,
     parse_semver,
 };
-use relman_storage::VersionFilter;
+use relman_storage::{StorageError, VersionFilter};
 use uuid::Uuid;
 
 use crate::Service;
-use crate::error::ServiceError;
+use crate::error::{Resource, ServiceError};
 use crate::input::Errors;
 
 /// What a client sends to create a version map.
@@ -155,7 +155,18 @@ impl Service {
         // A version map is known by its component and tag: a replace keeps the record.
         let resource = format!("{}:{}", component.id, version.tag);
         let event = AuditEvent::new(actor, now, "version_map", "set", resource, summary);
-        Ok(self.store.upsert_manual_version(version, &event).await?)
+        let name = component.name.to_string();
+        self.store
+            .upsert_manual_version(version, &event)
+            .await
+            .map_err(|e| match e {
+                // The component was deleted between the lookup and the write.
+                StorageError::ForeignKey => ServiceError::NotFound {
+                    resource: Resource::Component,
+                    key: name,
+                },
+                other => other.into(),
+            })
     }
 
     /// A component's versions (synced and manual), newest semver first.

@@ -163,27 +163,25 @@ impl Store {
         let updated_at = to_micros(release.updated_at);
         let read_updated_at = to_micros(read_updated_at);
         let events = events.to_vec();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                let n = diesel::update(
-                    releases::table
-                        .filter(releases::id.eq(&release_id))
-                        .filter(releases::updated_at.eq(read_updated_at)),
-                )
-                .set((
-                    releases::status.eq(status),
-                    releases::updated_at.eq(updated_at),
-                ))
+        self.transact(move |conn| {
+            let n = diesel::update(
+                releases::table
+                    .filter(releases::id.eq(&release_id))
+                    .filter(releases::updated_at.eq(read_updated_at)),
+            )
+            .set((
+                releases::status.eq(status),
+                releases::updated_at.eq(updated_at),
+            ))
+            .execute(conn)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            diesel::insert_into(deployments::table)
+                .values(&row)
                 .execute(conn)?;
-                if n == 0 {
-                    return Ok(false);
-                }
-                diesel::insert_into(deployments::table)
-                    .values(&row)
-                    .execute(conn)?;
-                record_all(conn, &events)?;
-                Ok(true)
-            })
+            record_all(conn, &events)?;
+            Ok(true)
         })
         .await
     }
@@ -202,64 +200,62 @@ impl Store {
     ) -> Result<Completion, StorageError> {
         let done = done.clone();
         let events = events.to_vec();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                let release_id = done.release_id.to_string();
-                let id = done.id.to_string();
-                // The release first: the lock order every deployment transaction shares.
-                diesel::update(releases::table.filter(releases::id.eq(&release_id)))
-                    .set(releases::updated_at.eq(releases::updated_at))
-                    .execute(conn)?;
-                let n = diesel::update(
-                    deployments::table
-                        .filter(deployments::id.eq(&id))
-                        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str())),
+        self.transact(move |conn| {
+            let release_id = done.release_id.to_string();
+            let id = done.id.to_string();
+            // The release first: the lock order every deployment transaction shares.
+            diesel::update(releases::table.filter(releases::id.eq(&release_id)))
+                .set(releases::updated_at.eq(releases::updated_at))
+                .execute(conn)?;
+            let n = diesel::update(
+                deployments::table
+                    .filter(deployments::id.eq(&id))
+                    .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str())),
+            )
+            .set((
+                deployments::status.eq(done.status.as_str()),
+                deployments::message.eq(&done.message),
+                deployments::completed_at.eq(done.completed_at.map(to_micros)),
+                deployments::completed_by.eq(&done.completed_by),
+            ))
+            .execute(conn)?;
+            if n == 0 {
+                return Ok(Completion::AlreadyCompleted);
+            }
+            if done.status == DeploymentStatus::Succeeded {
+                diesel::update(
+                    environments::table
+                        .filter(environments::id.eq(done.environment_id.to_string())),
                 )
+                .set(environments::current_deployment_id.eq(Some(&id)))
+                .execute(conn)?;
+            }
+            let (status, old_updated_at): (String, i64) = releases::table
+                .filter(releases::id.eq(&release_id))
+                .select((releases::status, releases::updated_at))
+                .first(conn)?;
+            let current = ReleaseStatus::parse(&status)
+                .ok_or_else(|| StorageError::Corrupt(format!("release status '{status}'")))?;
+            let of_release = deployments::table.filter(deployments::release_id.eq(&release_id));
+            let open: i64 = of_release
+                .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+                .count()
+                .get_result(conn)?;
+            let succeeded: i64 = of_release
+                .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
+                .count()
+                .get_result(conn)?;
+            let next = release_status_after(current, open > 0, succeeded > 0);
+            // Strictly later than before, so compare-and-set writers notice the change.
+            let updated_at = to_micros(now).max(old_updated_at + 1);
+            diesel::update(releases::table.filter(releases::id.eq(&release_id)))
                 .set((
-                    deployments::status.eq(done.status.as_str()),
-                    deployments::message.eq(&done.message),
-                    deployments::completed_at.eq(done.completed_at.map(to_micros)),
-                    deployments::completed_by.eq(&done.completed_by),
+                    releases::status.eq(next.as_str()),
+                    releases::updated_at.eq(updated_at),
                 ))
                 .execute(conn)?;
-                if n == 0 {
-                    return Ok(Completion::AlreadyCompleted);
-                }
-                if done.status == DeploymentStatus::Succeeded {
-                    diesel::update(
-                        environments::table
-                            .filter(environments::id.eq(done.environment_id.to_string())),
-                    )
-                    .set(environments::current_deployment_id.eq(Some(&id)))
-                    .execute(conn)?;
-                }
-                let (status, old_updated_at): (String, i64) = releases::table
-                    .filter(releases::id.eq(&release_id))
-                    .select((releases::status, releases::updated_at))
-                    .first(conn)?;
-                let current = ReleaseStatus::parse(&status)
-                    .ok_or_else(|| StorageError::Corrupt(format!("release status '{status}'")))?;
-                let of_release = deployments::table.filter(deployments::release_id.eq(&release_id));
-                let open: i64 = of_release
-                    .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
-                    .count()
-                    .get_result(conn)?;
-                let succeeded: i64 = of_release
-                    .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
-                    .count()
-                    .get_result(conn)?;
-                let next = release_status_after(current, open > 0, succeeded > 0);
-                // Strictly later than before, so compare-and-set writers notice the change.
-                let updated_at = to_micros(now).max(old_updated_at + 1);
-                diesel::update(releases::table.filter(releases::id.eq(&release_id)))
-                    .set((
-                        releases::status.eq(next.as_str()),
-                        releases::updated_at.eq(updated_at),
-                    ))
-                    .execute(conn)?;
-                record_all(conn, &events)?;
-                Ok(Completion::Completed(next))
-            })
+            record_all(conn, &events)?;
+            Ok(Completion::Completed(next))
         })
         .await
     }

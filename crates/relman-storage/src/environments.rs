@@ -65,13 +65,11 @@ impl Store {
     ) -> Result<(), StorageError> {
         let row = EnvironmentRow::from(environment);
         let event = event.clone();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                diesel::insert_into(environments::table)
-                    .values(&row)
-                    .execute(conn)?;
-                audit::record(conn, &event)
-            })
+        self.transact(move |conn| {
+            diesel::insert_into(environments::table)
+                .values(&row)
+                .execute(conn)?;
+            audit::record(conn, &event)
         })
         .await
     }
@@ -126,16 +124,14 @@ impl Store {
     ) -> Result<(), StorageError> {
         let row = EnvironmentRow::from(environment);
         let event = event.clone();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                let n = diesel::update(environments::table.filter(environments::id.eq(&row.id)))
-                    .set(&row)
-                    .execute(conn)?;
-                if n == 0 {
-                    return Err(StorageError::NotFound);
-                }
-                audit::record(conn, &event)
-            })
+        self.transact(move |conn| {
+            let n = diesel::update(environments::table.filter(environments::id.eq(&row.id)))
+                .set(&row)
+                .execute(conn)?;
+            if n == 0 {
+                return Err(StorageError::NotFound);
+            }
+            audit::record(conn, &event)
         })
         .await
     }
@@ -149,15 +145,13 @@ impl Store {
     ) -> Result<(), StorageError> {
         let id = id.to_string();
         let event = event.clone();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                let n = diesel::delete(environments::table.filter(environments::id.eq(&id)))
-                    .execute(conn)?;
-                if n == 0 {
-                    return Err(StorageError::NotFound);
-                }
-                audit::record(conn, &event)
-            })
+        self.transact(move |conn| {
+            let n = diesel::delete(environments::table.filter(environments::id.eq(&id)))
+                .execute(conn)?;
+            if n == 0 {
+                return Err(StorageError::NotFound);
+            }
+            audit::record(conn, &event)
         })
         .await
     }

@@ -1,7 +1,9 @@
 //! Registry integration rows and queries.
 
 use diesel::prelude::*;
-use relman_domain::{AuditEvent, IntegrationAuth, IntegrationName, RegistryIntegration, Secret};
+use relman_domain::{
+    AuditEvent, IntegrationAuth, IntegrationName, IntegrationSummary, RegistryIntegration, Secret,
+};
 use uuid::Uuid;
 
 use crate::codec::{from_micros, parse, to_micros, uuid};
@@ -53,6 +55,29 @@ impl IntegrationRow {
             requests_per_second: i.requests_per_second,
             created_at: to_micros(i.created_at),
             updated_at: to_micros(i.updated_at),
+        })
+    }
+
+    /// Everything but the secret; needs no key.
+    fn into_summary(self) -> Result<IntegrationSummary, StorageError> {
+        let auth_kind = match self.auth_type.as_str() {
+            "none" => "none",
+            "basic" => "basic",
+            "bearer" => "bearer",
+            other => return Err(StorageError::Corrupt(format!("auth type '{other}'"))),
+        };
+        Ok(IntegrationSummary {
+            id: uuid(&self.id)?,
+            name: parse::<IntegrationName>("integration name", &self.name)?,
+            url: self.url,
+            insecure: self.insecure,
+            auth_kind,
+            username: self.username.filter(|_| auth_kind == "basic"),
+            has_credentials: auth_kind != "none",
+            max_concurrency: self.max_concurrency.and_then(|n| u32::try_from(n).ok()),
+            requests_per_second: self.requests_per_second,
+            created_at: from_micros(self.created_at)?,
+            updated_at: from_micros(self.updated_at)?,
         })
     }
 
@@ -113,19 +138,55 @@ impl Store {
         id: Option<Uuid>,
         name: Option<&str>,
     ) -> Result<RegistryIntegration, StorageError> {
-        let id = id.map(|u| u.to_string());
-        let name = name.map(str::to_owned);
+        let key = self.secret_key();
+        self.find_row(id, name)
+            .await?
+            .into_integration(key.as_deref())
+    }
+
+    /// An integration by id or by name, without its secret (never decrypts).
+    pub async fn integration_summary(
+        &self,
+        id: Option<Uuid>,
+        name: Option<&str>,
+    ) -> Result<IntegrationSummary, StorageError> {
+        self.find_row(id, name).await?.into_summary()
+    }
+
+    /// Every integration, by name, without secrets (never decrypts).
+    pub async fn list_integration_summaries(
+        &self,
+    ) -> Result<Vec<IntegrationSummary>, StorageError> {
+        self.run(move |conn| {
+            ri::table
+                .order(ri::name.asc())
+                .select(IntegrationRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(IntegrationRow::into_summary)
+                .collect()
+        })
+        .await
+    }
+
+    /// The names of the integrations whose stored secret does not open with the configured key
+    /// (none when every secret opens). Start-up refuses to serve with such a key, rather than
+    /// failing every later sync.
+    pub async fn undecryptable_integrations(&self) -> Result<Vec<String>, StorageError> {
         let key = self.secret_key();
         self.run(move |conn| {
-            let mut q = ri::table.select(IntegrationRow::as_select()).into_boxed();
-            if let Some(id) = id {
-                q = q.filter(ri::id.eq(id));
-            }
-            if let Some(name) = name {
-                q = q.filter(ri::name.eq(name));
-            }
-            q.first::<IntegrationRow>(conn)?
-                .into_integration(key.as_deref())
+            let rows: Vec<IntegrationRow> = ri::table
+                .filter(ri::secret.is_not_null())
+                .order(ri::name.asc())
+                .select(IntegrationRow::as_select())
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|row| {
+                    let name = row.name.clone();
+                    row.into_integration(key.as_deref()).err().map(|_| name)
+                })
+                .collect())
         })
         .await
     }
@@ -187,6 +248,27 @@ impl Store {
             } else {
                 Ok(())
             }
+        })
+        .await
+    }
+
+    /// The row with this id and/or name.
+    async fn find_row(
+        &self,
+        id: Option<Uuid>,
+        name: Option<&str>,
+    ) -> Result<IntegrationRow, StorageError> {
+        let id = id.map(|u| u.to_string());
+        let name = name.map(str::to_owned);
+        self.run(move |conn| {
+            let mut q = ri::table.select(IntegrationRow::as_select()).into_boxed();
+            if let Some(id) = id {
+                q = q.filter(ri::id.eq(id));
+            }
+            if let Some(name) = name {
+                q = q.filter(ri::name.eq(name));
+            }
+            Ok(q.first::<IntegrationRow>(conn)?)
         })
         .await
     }

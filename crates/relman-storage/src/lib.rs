@@ -22,7 +22,7 @@ mod url;
 mod versions;
 
 pub use audit::AuditFilter;
-pub use connection::DbConnection;
+pub use connection::{DbConnection, SqliteSync};
 pub use error::StorageError;
 pub use release_rows::ReleaseSummary;
 pub use releases::{ReleaseFilter, ReleasePage};

@@ -100,16 +100,14 @@ impl Store {
         let row = ReleaseRow::from(release);
         let members = MemberRow::of(release);
         let event = event.clone();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                // The first statement writes, so SQLite takes the write lock (waiting on
-                // busy_timeout) instead of upgrading a read lock, which cannot wait.
-                diesel::insert_into(releases::table)
-                    .values(&row)
-                    .execute(conn)?;
-                insert_members(conn, &members)?;
-                audit::record(conn, &event)
-            })
+        self.transact(move |conn| {
+            // The first statement writes, so SQLite takes the write lock (waiting on
+            // busy_timeout) instead of upgrading a read lock, which cannot wait.
+            diesel::insert_into(releases::table)
+                .values(&row)
+                .execute(conn)?;
+            insert_members(conn, &members)?;
+            audit::record(conn, &event)
         })
         .await
     }
@@ -203,28 +201,26 @@ impl Store {
         let members = replace_members.then(|| MemberRow::of(release));
         let read_updated_at = read_updated_at.timestamp_micros();
         let event = event.clone();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                let n = diesel::update(
-                    releases::table
-                        .filter(releases::id.eq(&row.id))
-                        .filter(releases::updated_at.eq(read_updated_at)),
+        self.transact(move |conn| {
+            let n = diesel::update(
+                releases::table
+                    .filter(releases::id.eq(&row.id))
+                    .filter(releases::updated_at.eq(read_updated_at)),
+            )
+            .set(&row)
+            .execute(conn)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            if let Some(members) = &members {
+                diesel::delete(
+                    release_members::table.filter(release_members::release_id.eq(&row.id)),
                 )
-                .set(&row)
                 .execute(conn)?;
-                if n == 0 {
-                    return Ok(false);
-                }
-                if let Some(members) = &members {
-                    diesel::delete(
-                        release_members::table.filter(release_members::release_id.eq(&row.id)),
-                    )
-                    .execute(conn)?;
-                    insert_members(conn, members)?;
-                }
-                audit::record(conn, &event)?;
-                Ok(true)
-            })
+                insert_members(conn, members)?;
+            }
+            audit::record(conn, &event)?;
+            Ok(true)
         })
         .await
     }
@@ -241,21 +237,19 @@ impl Store {
         let id = id.to_string();
         let read_updated_at = read_updated_at.timestamp_micros();
         let event = event.clone();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                // Members go with the release (ON DELETE CASCADE on release_members.release_id),
-                // and so do its failed deployments, if any (the service refuses any other).
-                let n = diesel::delete(
-                    releases::table
-                        .filter(releases::id.eq(&id))
-                        .filter(releases::updated_at.eq(read_updated_at)),
-                )
-                .execute(conn)?;
-                if n == 1 {
-                    audit::record(conn, &event)?;
-                }
-                Ok(n == 1)
-            })
+        self.transact(move |conn| {
+            // Members go with the release (ON DELETE CASCADE on release_members.release_id),
+            // and so do its failed deployments, if any (the service refuses any other).
+            let n = diesel::delete(
+                releases::table
+                    .filter(releases::id.eq(&id))
+                    .filter(releases::updated_at.eq(read_updated_at)),
+            )
+            .execute(conn)?;
+            if n == 1 {
+                audit::record(conn, &event)?;
+            }
+            Ok(n == 1)
         })
         .await
     }

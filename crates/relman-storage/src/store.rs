@@ -8,7 +8,9 @@ use diesel::r2d2::Pool;
 use relman_domain::AuditEvent;
 
 use crate::audit;
-use crate::connection::{DbConnection, Manager};
+use crate::connection::{
+    DbConnection, Manager, SqliteSync, prepare_sqlite_file, write_transaction,
+};
 use crate::error::StorageError;
 use crate::migrations;
 use crate::url::{Backend, DatabaseUrl};
@@ -20,6 +22,8 @@ pub struct PoolOptions {
     pub max_connections: u32,
     /// How long a request waits for a free connection before failing as unavailable.
     pub acquire_timeout: Duration,
+    /// SQLite's durability mode (ignored on PostgreSQL).
+    pub sqlite_sync: SqliteSync,
 }
 
 impl Default for PoolOptions {
@@ -27,6 +31,7 @@ impl Default for PoolOptions {
         Self {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(10),
+            sqlite_sync: SqliteSync::default(),
         }
     }
 }
@@ -55,15 +60,19 @@ impl Store {
         let backend = url.backend();
         let pool_url = url.clone();
         let build = move || {
+            if pool_url.backend() == Backend::Sqlite {
+                prepare_sqlite_file(&pool_url, options.sqlite_sync)
+                    .map_err(|e| StorageError::Unavailable(Box::new(e)))?;
+            }
             Pool::builder()
                 .max_size(options.max_connections)
                 .connection_timeout(options.acquire_timeout)
-                .build(Manager::new(pool_url))
+                .build(Manager::new(pool_url, options.sqlite_sync))
+                .map_err(StorageError::from)
         };
         let pool = tokio::task::spawn_blocking(build)
             .await
-            .map_err(|e| StorageError::Unavailable(Box::new(e)))?
-            .map_err(StorageError::from)?;
+            .map_err(|e| StorageError::Unavailable(Box::new(e)))??;
         Ok(Self {
             pool,
             backend,
@@ -92,6 +101,28 @@ impl Store {
     /// Which engine this store talks to.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The durability mode SQLite reports for a pooled connection (`PRAGMA synchronous`); `None`
+    /// on PostgreSQL, which always waits for its WAL to be flushed before a commit returns.
+    pub async fn sqlite_sync(&self) -> Result<Option<SqliteSync>, StorageError> {
+        #[derive(diesel::QueryableByName)]
+        struct Pragma {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        self.run(|conn| match conn {
+            DbConnection::Postgres(_) => Ok(None),
+            DbConnection::Sqlite(c) => {
+                let p: Pragma = diesel::sql_query("PRAGMA synchronous").get_result(c)?;
+                match p.synchronous {
+                    1 => Ok(Some(SqliteSync::Normal)),
+                    2 => Ok(Some(SqliteSync::Full)),
+                    other => Err(StorageError::Corrupt(format!("synchronous = {other}"))),
+                }
+            }
+        })
+        .await
     }
 
     /// Ready means: the database answers and no migration is pending.
@@ -127,14 +158,21 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> Result<T, StorageError> + Send + 'static,
     {
         let event = event.clone();
-        self.run(move |conn| {
-            diesel::Connection::transaction(conn, |conn| {
-                let out = f(conn)?;
-                audit::record(conn, &event)?;
-                Ok(out)
-            })
+        self.transact(move |conn| {
+            let out = f(conn)?;
+            audit::record(conn, &event)?;
+            Ok(out)
         })
         .await
+    }
+
+    /// Runs `f` in a write transaction (see [`write_transaction`]) on a pooled connection.
+    pub(crate) async fn transact<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StorageError> + Send + 'static,
+    {
+        self.run(move |conn| write_transaction(conn, f)).await
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool: diesel blocks, and async

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use relman_domain::{AuditEvent, ComponentVersion, Digest};
+use relman_domain::{AuditEvent, ComponentVersion, Digest, VersionSource};
 use uuid::Uuid;
 
 use crate::codec::{from_micros, parse, to_micros};
@@ -72,7 +72,10 @@ const WRITE_LOCK_SALT: i64 = 0x5245_4c4d_414e_5731;
 
 /// Serializes writers of one component's versions across replicas sharing a PostgreSQL database.
 /// SQLite needs nothing: it has one writer at a time.
-fn lock_component(conn: &mut DbConnection, component_id: Uuid) -> Result<(), StorageError> {
+pub(crate) fn lock_component(
+    conn: &mut DbConnection,
+    component_id: Uuid,
+) -> Result<(), StorageError> {
     if let DbConnection::Postgres(pg) = conn {
         // The lock ends with the transaction.
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
@@ -131,37 +134,51 @@ impl Store {
         event: &AuditEvent,
     ) -> Result<(), StorageError> {
         self.write(event, move |conn| {
-            conn.transaction(|conn| {
-                lock_component(conn, component_id)?;
-                for v in &changes.inserts {
-                    diesel::insert_into(cv::table)
-                        .values(VersionRow::from(v))
-                        .execute(conn)?;
-                }
-                for v in &changes.updates {
-                    diesel::update(cv::table.filter(cv::id.eq(v.id.to_string())))
-                        .set(VersionRow::from(v))
-                        .execute(conn)?;
-                }
-                let gone: Vec<String> = changes.gone.iter().map(Uuid::to_string).collect();
-                for chunk in gone.chunks(500) {
-                    diesel::update(cv::table.filter(cv::id.eq_any(chunk)))
-                        .set((cv::gone.eq(true), cv::updated_at.eq(to_micros(now))))
-                        .execute(conn)?;
-                }
-                for r in &changes.retags {
-                    let row = RetagRow {
-                        id: Uuid::now_v7().to_string(),
-                        component_id: component_id.to_string(),
-                        tag: r.tag.clone(),
-                        old_digest: r.old_digest.to_string(),
-                        new_digest: r.new_digest.to_string(),
-                        detected_at: to_micros(now),
-                    };
-                    diesel::insert_into(rt::table).values(row).execute(conn)?;
-                }
-                Ok(())
-            })
+            lock_component(conn, component_id)?;
+            // A manual map may have claimed a tag since the sync read the versions: it wins,
+            // so such inserts are skipped and manual rows are never updated.
+            let new_tags: Vec<&str> = changes.inserts.iter().map(|v| v.tag.as_str()).collect();
+            let mut taken = std::collections::HashSet::new();
+            for chunk in new_tags.chunks(500) {
+                let found: Vec<String> = cv::table
+                    .filter(cv::component_id.eq(component_id.to_string()))
+                    .filter(cv::tag.eq_any(chunk))
+                    .select(cv::tag)
+                    .load(conn)?;
+                taken.extend(found);
+            }
+            for v in changes.inserts.iter().filter(|v| !taken.contains(&v.tag)) {
+                diesel::insert_into(cv::table)
+                    .values(VersionRow::from(v))
+                    .execute(conn)?;
+            }
+            for v in &changes.updates {
+                diesel::update(
+                    cv::table
+                        .filter(cv::id.eq(v.id.to_string()))
+                        .filter(cv::source.ne(VersionSource::Manual.as_str())),
+                )
+                .set(VersionRow::from(v))
+                .execute(conn)?;
+            }
+            let gone: Vec<String> = changes.gone.iter().map(Uuid::to_string).collect();
+            for chunk in gone.chunks(500) {
+                diesel::update(cv::table.filter(cv::id.eq_any(chunk)))
+                    .set((cv::gone.eq(true), cv::updated_at.eq(to_micros(now))))
+                    .execute(conn)?;
+            }
+            for r in &changes.retags {
+                let row = RetagRow {
+                    id: Uuid::now_v7().to_string(),
+                    component_id: component_id.to_string(),
+                    tag: r.tag.clone(),
+                    old_digest: r.old_digest.to_string(),
+                    new_digest: r.new_digest.to_string(),
+                    detected_at: to_micros(now),
+                };
+                diesel::insert_into(rt::table).values(row).execute(conn)?;
+            }
+            Ok(())
         })
         .await
     }

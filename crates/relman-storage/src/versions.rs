@@ -10,6 +10,7 @@ use crate::codec::{from_micros, parse, platforms_from_json, platforms_to_json, t
 use crate::error::StorageError;
 use crate::schema::component_versions as cv;
 use crate::store::Store;
+use crate::sync::lock_component;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = cv)]
@@ -128,39 +129,42 @@ impl Store {
 
     /// Records a manual mapping for a tag: inserts it, or takes over the existing record for that
     /// tag (keeping its id and `first_seen_at`). Returns the stored version and whether it is new.
+    ///
+    /// Writers of one component's versions are serialized (the write transaction on SQLite, a
+    /// per-component advisory lock on PostgreSQL), so the read below cannot race another insert of
+    /// the same tag.
     pub async fn upsert_manual_version(
         &self,
         version: ComponentVersion,
         event: &AuditEvent,
     ) -> Result<(ComponentVersion, bool), StorageError> {
         self.write(event, move |conn| {
-            conn.transaction(|conn| {
-                let existing = cv::table
-                    .filter(cv::component_id.eq(version.component_id.to_string()))
-                    .filter(cv::tag.eq(&version.tag))
-                    .select(VersionRow::as_select())
-                    .first(conn)
-                    .optional()?;
-                match existing {
-                    None => {
-                        diesel::insert_into(cv::table)
-                            .values(VersionRow::from(&version))
-                            .execute(conn)?;
-                        Ok((version, true))
-                    }
-                    Some(row) => {
-                        let kept = ComponentVersion {
-                            id: uuid(&row.id)?,
-                            first_seen_at: from_micros(row.first_seen_at)?,
-                            ..version
-                        };
-                        diesel::update(cv::table.filter(cv::id.eq(&row.id)))
-                            .set(VersionRow::from(&kept))
-                            .execute(conn)?;
-                        Ok((kept, false))
-                    }
+            lock_component(conn, version.component_id)?;
+            let existing = cv::table
+                .filter(cv::component_id.eq(version.component_id.to_string()))
+                .filter(cv::tag.eq(&version.tag))
+                .select((cv::id, cv::first_seen_at))
+                .first::<(String, i64)>(conn)
+                .optional()?;
+            match existing {
+                None => {
+                    diesel::insert_into(cv::table)
+                        .values(VersionRow::from(&version))
+                        .execute(conn)?;
+                    Ok((version, true))
                 }
-            })
+                Some((id, first_seen_at)) => {
+                    let kept = ComponentVersion {
+                        id: uuid(&id)?,
+                        first_seen_at: from_micros(first_seen_at)?,
+                        ..version
+                    };
+                    diesel::update(cv::table.filter(cv::id.eq(&id)))
+                        .set(VersionRow::from(&kept))
+                        .execute(conn)?;
+                    Ok((kept, false))
+                }
+            }
         })
         .await
     }

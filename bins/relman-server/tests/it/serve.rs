@@ -60,6 +60,121 @@ fn sqlite_default_survives_restart() {
     data_survives_restart(&[]);
 }
 
+/// The data folder and the database files are private to their owner, and a fresh database
+/// starts without "database is locked" errors (connections once raced to switch it to WAL).
+#[test]
+fn sqlite_files_are_private_and_first_start_is_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let created = server
+        .client()
+        .post(server.url("/api/v1/components"))
+        .bearer_auth(&server.token)
+        .json(&json!({"name": "api", "imageRepository": "myorg/api"}))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data folder");
+    for file in ["relman.db", "relman.db-wal", "relman.db-shm"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    let log = server.log.clone();
+    assert!(server.terminate().success());
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(!log.contains("database is locked"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}
+
+/// A server given another secret key than the one its stored credentials were sealed with stops
+/// at start-up, naming the integrations and the remedy, instead of answering 500 later.
+#[test]
+fn refuses_to_start_with_another_secret_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, &[]);
+    let created = server
+        .client()
+        .post(server.url("/api/v1/registry-integrations"))
+        .bearer_auth(&server.token)
+        .json(&json!({"name": "ghcr", "url": "https://ghcr.example",
+                      "auth": {"type": "basic", "username": "ci", "password": "pw"}}))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert!(server.terminate().success());
+
+    let out = command(&data)
+        .env("RELMAN_SECRET_KEY", "ab".repeat(32))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the server must refuse to start");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ghcr") && err.contains("secret key"), "{err}");
+
+    // With the key it was written with, it starts again and reads the integration.
+    let again = Server::start(&data, &[]);
+    let got = again
+        .client()
+        .get(again.url("/api/v1/registry-integrations/ghcr"))
+        .bearer_auth(&again.token)
+        .send()
+        .unwrap();
+    assert_eq!(got.status(), 200);
+}
+
+/// After SIGTERM, `/readyz` answers 503 at once while the server keeps serving for the configured
+/// delay, then it exits cleanly.
+#[test]
+fn sigterm_turns_readiness_off_before_the_listener_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with_env(
+        &dir.path().join("data"),
+        &[],
+        &[("RELMAN_SHUTDOWN_DELAY_SECONDS", "3")],
+    );
+    let client = server.client();
+    assert_eq!(
+        client.get(server.url("/readyz")).send().unwrap().status(),
+        200
+    );
+    server.signal_term();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let status = client.get(server.url("/readyz")).send().unwrap().status();
+        if status == 503 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "readyz stayed {status}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Still serving: liveness and the API answer while load balancers catch up.
+    assert_eq!(
+        client.get(server.url("/healthz")).send().unwrap().status(),
+        200
+    );
+    let listed = client
+        .get(server.url("/api/v1/components"))
+        .bearer_auth(&server.token)
+        .send()
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let body: Value = client
+        .get(server.url("/readyz"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(body["code"], "not_ready");
+    assert!(server.wait().success(), "a clean exit after the delay");
+}
+
 #[test]
 fn postgres_survives_restart() {
     let Some(db) = TestDb::postgres() else { return };

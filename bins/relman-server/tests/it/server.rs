@@ -22,8 +22,11 @@ fn free_port() -> u16 {
 
 pub fn command(data_dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_relman-server"));
+    // No readiness delay on SIGTERM unless a test asks for one: every test stops its server.
     cmd.env_remove("RELMAN_ADMIN_TOKEN")
         .env_remove("RELMAN_DATABASE_URL")
+        .env_remove("RELMAN_SECRET_KEY")
+        .env("RELMAN_SHUTDOWN_DELAY_SECONDS", "0")
         .arg("serve")
         .arg("--data-dir")
         .arg(data_dir);
@@ -95,13 +98,23 @@ impl Server {
 
     /// Sends SIGTERM and waits for a clean exit.
     pub fn terminate(mut self) -> ExitStatus {
-        let mut child = self.child.take().unwrap();
+        self.signal_term();
+        self.child.take().unwrap().wait().unwrap()
+    }
+
+    /// Sends SIGTERM without waiting.
+    pub fn signal_term(&self) {
+        let child = self.child.as_ref().unwrap();
         let ok = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .status()
             .unwrap();
         assert!(ok.success());
-        child.wait().unwrap()
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait(mut self) -> ExitStatus {
+        self.child.take().unwrap().wait().unwrap()
     }
 }
 

@@ -1,6 +1,6 @@
 //! Registry integration bodies. Secrets are write-only: accepted in requests, never returned.
 
-use relman_domain::{IntegrationAuth, RegistryIntegration, Secret};
+use relman_domain::{IntegrationSummary, RegistryIntegration, Secret};
 use relman_service::{AuthInput, IntegrationInput, IntegrationPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -133,25 +133,27 @@ pub struct IntegrationResponse {
     pub updated_at: String,
 }
 
-impl From<RegistryIntegration> for IntegrationResponse {
-    fn from(i: RegistryIntegration) -> Self {
-        let username = match &i.auth {
-            IntegrationAuth::Basic { username, .. } => Some(username.clone()),
-            _ => None,
-        };
+impl From<IntegrationSummary> for IntegrationResponse {
+    fn from(i: IntegrationSummary) -> Self {
         Self {
             id: i.id,
             name: i.name.to_string(),
             url: i.url,
             insecure: i.insecure,
-            auth_type: i.auth.kind().to_owned(),
-            username,
-            has_credentials: i.auth.has_credentials(),
+            auth_type: i.auth_kind.to_owned(),
+            username: i.username,
+            has_credentials: i.has_credentials,
             max_concurrency: i.max_concurrency,
             requests_per_second: i.requests_per_second,
             created_at: rfc3339(i.created_at),
             updated_at: rfc3339(i.updated_at),
         }
+    }
+}
+
+impl From<&RegistryIntegration> for IntegrationResponse {
+    fn from(i: &RegistryIntegration) -> Self {
+        IntegrationSummary::from(i).into()
     }
 }
 

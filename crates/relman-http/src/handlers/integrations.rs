@@ -31,7 +31,7 @@ pub async fn create_registry_integration(
     let i = service
         .create_integration(&who.as_actor(), body.into())
         .await?;
-    Ok(HttpResponse::Created().json(IntegrationResponse::from(i)))
+    Ok(HttpResponse::Created().json(IntegrationResponse::from(&i)))
 }
 
 /// Lists registry integrations, by name.
@@ -74,7 +74,9 @@ pub async fn get_registry_integration(
     service: web::Data<Service>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(IntegrationResponse::from(service.integration(&id).await?)))
+    Ok(HttpResponse::Ok().json(IntegrationResponse::from(
+        service.integration_summary(&id).await?,
+    )))
 }
 
 /// Changes an integration; absent fields keep their value.
@@ -101,7 +103,7 @@ pub async fn update_registry_integration(
     let i = service
         .update_integration(&who.as_actor(), &id, body.into())
         .await?;
-    Ok(HttpResponse::Ok().json(IntegrationResponse::from(i)))
+    Ok(HttpResponse::Ok().json(IntegrationResponse::from(&i)))
 }
 
 /// Deletes an integration; refused while a component uses it.

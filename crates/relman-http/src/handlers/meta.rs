@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
-use crate::state::ApiDocuments;
+use crate::state::{ApiDocuments, Draining};
 
 /// Health or readiness.
 #[derive(Serialize, ToSchema)]
@@ -30,7 +30,8 @@ pub async fn healthz() -> HttpResponse {
     })
 }
 
-/// The database is reachable and migrated: the server can take traffic.
+/// The database is reachable and migrated, and the server is not shutting down: it can take
+/// traffic.
 #[utoipa::path(
     tag = "operations",
     operation_id = "get_readiness",
@@ -40,7 +41,17 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(service: web::Data<Service>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(
+    service: web::Data<Service>,
+    draining: web::Data<Draining>,
+) -> Result<HttpResponse, ApiError> {
+    if draining.is_draining() {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the server is shutting down",
+        ));
+    }
     service.ready().await?;
     Ok(HttpResponse::Ok().json(HealthResponse {
         status: "ok".into(),

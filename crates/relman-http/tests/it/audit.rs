@@ -360,24 +360,7 @@ async fn sync_is_audited_when_it_changes_something(store: Store) {
         .push_image("myorg/api", "v1.0.0", &ImageSpec::default())
         .await;
     let app = app!(store);
-    send(
-        &app,
-        post(
-            "/api/v1/registry-integrations",
-            json!({"name": "reg", "url": registry.url(), "insecure": true}),
-        ),
-    )
-    .await
-    .expect(201);
-    send(
-        &app,
-        post(
-            "/api/v1/components",
-            json!({"name": "api", "imageRepository": "myorg/api", "registryIntegrationId": "reg"}),
-        ),
-    )
-    .await
-    .expect(201);
+    crate::support::component_on_registry(&app, &registry.url(), json!({"type": "none"})).await;
     send(
         &app,
         post("/api/v1/components/api/sync-versions", json!({})),

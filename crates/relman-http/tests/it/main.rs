@@ -15,6 +15,7 @@ mod meta;
 mod release_fixtures;
 mod release_lifecycle;
 mod releases;
+mod reliability;
 mod support;
 mod sync;
 mod version_maps;

@@ -86,6 +86,51 @@ where
     }
 }
 
+/// A component `api` on `myorg/api` (no registry).
+pub async fn component<S, B>(app: &S)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    send(
+        app,
+        post(
+            "/api/v1/components",
+            serde_json::json!({"name": "api", "imageRepository": "myorg/api"}),
+        ),
+    )
+    .await
+    .expect(201);
+}
+
+/// An integration named `reg` at `url` with `auth`, and a component `api` on `myorg/api` using it
+/// (named by the integration's name; the component answers with its id).
+pub async fn component_on_registry<S, B>(app: &S, url: &str, auth: Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let body = serde_json::json!({"name": "reg", "url": url, "insecure": true, "auth": auth});
+    send(app, post("/api/v1/registry-integrations", body))
+        .await
+        .expect(201);
+    let i = send(app, get("/api/v1/registry-integrations/reg"))
+        .await
+        .expect(200)
+        .body;
+    let c = send(
+        app,
+        post(
+            "/api/v1/components",
+            serde_json::json!({"name": "api", "imageRepository": "myorg/api", "registryIntegrationId": "reg"}),
+        ),
+    )
+    .await
+    .expect(201)
+    .body;
+    assert_eq!(c["registryIntegrationId"], i["id"]);
+}
+
 /// An authenticated request with an optional JSON body.
 pub fn req(method: Method, path: &str, body: Option<Value>) -> TestRequest {
     let r = TestRequest::default()

@@ -33,24 +33,9 @@ fn by_tag<'a>(versions: &'a Value, tag: &str) -> &'a Value {
 
 /// An integration named `reg` at `url` and a component `api` on `myorg/api` using it.
 macro_rules! setup {
-    ($app:expr, $url:expr, $auth:expr) => {{
-        send(
-            &$app,
-            post("/api/v1/registry-integrations", json!({"name": "reg", "url": $url, "insecure": true, "auth": $auth})),
-        )
-        .await
-        .expect(201);
-        let i = send(&$app, get("/api/v1/registry-integrations/reg")).await.expect(200).body;
-        // By name: the component answers with the id.
-        let c = send(
-            &$app,
-            post("/api/v1/components", json!({"name": "api", "imageRepository": "myorg/api", "registryIntegrationId": "reg"})),
-        )
-        .await
-        .expect(201)
-        .body;
-        assert_eq!(c["registryIntegrationId"], i["id"]);
-    }};
+    ($app:expr, $url:expr, $auth:expr) => {
+        crate::support::component_on_registry(&$app, &$url, $auth).await
+    };
 }
 
 async fn sync_tracks_tags_incrementally(store: Store) {

@@ -5,7 +5,10 @@ use uuid::Uuid;
 
 use crate::fixtures::{event, now};
 
-backend_tests!(secrets_are_encrypted_at_rest);
+backend_tests!(
+    secrets_are_encrypted_at_rest,
+    a_wrong_key_is_found_and_summaries_need_none
+);
 
 fn integration(password: &str) -> RegistryIntegration {
     RegistryIntegration {
@@ -64,4 +67,39 @@ async fn secrets_are_encrypted_at_rest(store: Store) {
         keyless.integration(None, Some("plain")).await.unwrap(),
         plain
     );
+}
+
+/// With a key other than the one secrets were sealed with, start-up's check names the
+/// integration, while summaries (everything but the secret) read without decrypting.
+async fn a_wrong_key_is_found_and_summaries_need_none(store: Store) {
+    let keyed = store
+        .clone()
+        .with_secret_key(SecretKey::from_bytes([42; 32]));
+    let sealed = integration("hunter2");
+    keyed.insert_integration(&sealed, &event()).await.unwrap();
+    let anonymous = RegistryIntegration {
+        id: Uuid::now_v7(),
+        name: "anon".parse().unwrap(),
+        auth: IntegrationAuth::None,
+        ..integration("unused")
+    };
+    keyed
+        .insert_integration(&anonymous, &event())
+        .await
+        .unwrap();
+    assert!(keyed.undecryptable_integrations().await.unwrap().is_empty());
+
+    let wrong = store.with_secret_key(SecretKey::from_bytes([7; 32]));
+    assert_eq!(
+        wrong.undecryptable_integrations().await.unwrap(),
+        ["hub"],
+        "only the integration with a sealed secret is named"
+    );
+    let summaries = wrong.list_integration_summaries().await.unwrap();
+    let names: Vec<String> = summaries.iter().map(|s| s.name.to_string()).collect();
+    assert_eq!(names, ["anon", "hub"]);
+    let hub = wrong.integration_summary(None, Some("hub")).await.unwrap();
+    assert_eq!(hub, relman_domain::IntegrationSummary::from(&sealed));
+    assert!(hub.has_credentials);
+    assert_eq!(hub.username.as_deref(), Some("ci"));
 }

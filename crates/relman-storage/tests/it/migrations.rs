@@ -76,3 +76,36 @@ fn unknown_scheme_is_refused() {
         "{err}"
     );
 }
+
+/// SQLite commits are fsynced before they are acknowledged unless configured otherwise; the
+/// database file is private to its owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_is_durable_and_private_by_default() {
+    use relman_storage::SqliteSync;
+    use std::os::unix::fs::PermissionsExt;
+
+    let db = TestDb::sqlite();
+    let store = Store::open(db.url.clone(), PoolOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(store.sqlite_sync().await.unwrap(), Some(SqliteSync::Full));
+    let mode = std::fs::metadata(db.url.target())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the database file is private");
+
+    let relaxed = Store::open(
+        db.url.clone(),
+        PoolOptions {
+            sqlite_sync: SqliteSync::Normal,
+            ..PoolOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        relaxed.sqlite_sync().await.unwrap(),
+        Some(SqliteSync::Normal)
+    );
+}
