@@ -20,6 +20,7 @@ import uuid
 
 HTTP_TIMEOUT = 20.0
 START_TIMEOUT = 60.0
+IDLE_REOPEN = 2.0  # seconds a kept-alive connection may sit unused before it is reopened
 
 
 class TestFailure(Exception):
@@ -273,7 +274,12 @@ class Client:
     def _conn(self) -> http.client.HTTPConnection:
         c = getattr(self.local, "conn", None)
         port = getattr(self.local, "port", None)
-        if c is None or port != self.server.port:
+        # The server closes keep-alive connections idle for a few seconds; a request written into
+        # one that is being closed fails without reaching the server. Reopen rather than risk it.
+        idle = time.monotonic() - getattr(self.local, "used", 0.0)
+        if c is None or port != self.server.port or idle > IDLE_REOPEN:
+            if c is not None:
+                c.close()
             c = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=HTTP_TIMEOUT)
             self.local.conn = c
             self.local.port = self.server.port
@@ -293,17 +299,27 @@ class Client:
             headers["Content-Type"] = "application/json"
         url = path if path.startswith(("/api/", "/healthz", "/readyz")) else "/api/v1" + path
         # No retry: a request sent is a request the server may have acted on.
-        c = self._conn()
-        try:
-            c.request(method, url, body=data, headers=headers)
-            r = c.getresponse()
-            payload = r.read()
-            if (r.getheader("Connection") or "").lower() == "close":
+        # No retry of writes: a request sent is a request the server may have acted on. A GET on
+        # a kept-alive connection the server had just closed is retried once on a fresh one.
+        for attempt in (0, 1):
+            c = self._conn()
+            reused = c.sock is not None
+            try:
+                c.request(method, url, body=data, headers=headers)
+                r = c.getresponse()
+                payload = r.read()
+                self.local.used = time.monotonic()
+                if (r.getheader("Connection") or "").lower() == "close":
+                    self.reset()
+                return Response(r.status, payload, {k.lower(): v for k, v in r.getheaders()})
+            except (OSError, http.client.HTTPException) as e:
                 self.reset()
-            return Response(r.status, payload, {k.lower(): v for k, v in r.getheaders()})
-        except (OSError, http.client.HTTPException) as e:
-            self.reset()
-            return Response(0, f"{type(e).__name__}: {e}".encode(), {})
+                stale = isinstance(e, (http.client.RemoteDisconnected, ConnectionResetError,
+                                       BrokenPipeError))
+                if attempt == 0 and method == "GET" and reused and stale:
+                    continue
+                return Response(0, f"{type(e).__name__}: {e}".encode(), {})
+        raise AssertionError("unreachable")
 
     def must(self, method: str, path: str, body=None, expect=(200, 201, 204)) -> Response:
         r = self.call(method, path, body)
