@@ -205,26 +205,27 @@ class Server:
         except OSError:
             return ""
 
-    def error_lines(self, limit: int = 5) -> list[str]:
-        """Distinct ERROR lines from every log of this server, for failure reports."""
-        seen: list[str] = []
+    def error_lines(self, limit: int = 6) -> list[str]:
+        """The server's ERROR log lines over every start, timestamps stripped, most frequent
+        first with their counts: the server-side reason for the failures a test saw."""
+        counts: collections.Counter = collections.Counter()
         for i in range(1, self.starts + 1):
             try:
                 with open(os.path.join(self.data_dir, f"server-{i}.log"), "rb") as f:
                     for raw in f:
                         line = raw.decode("utf-8", "replace").strip()
                         if "ERROR" in line:
-                            short = excerpt(line, 300)
-                            if short not in seen:
-                                seen.append(short)
-                            if len(seen) >= limit:
-                                return seen
+                            counts[excerpt(line[line.index("ERROR"):], 300)] += 1
             except OSError:
                 pass
-        return seen
+        return [f"x{n} {msg}" for msg, n in counts.most_common(limit)]
 
     def close(self) -> None:
         self.stop()
+        if os.environ.get("RELIABILITY_KEEP"):  # for a post-mortem: keep logs, files, database
+            print(f"  kept: data dir {self.data_dir}" + (f", database {self.database_url}"
+                                                        if self.database_url else ""))
+            return
         self.backend.drop(self.database_url)
         shutil.rmtree(self.data_dir, ignore_errors=True)
 

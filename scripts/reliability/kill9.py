@@ -12,7 +12,9 @@ import concurrent.futures
 import hashlib
 import os
 import random
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 
@@ -149,12 +151,22 @@ def verify(c, acks: Acks) -> tuple[int, list[str]]:
 
 
 def sqlite_integrity(path: str) -> str:
-    db = sqlite3.connect(path, timeout=30)
+    """`PRAGMA integrity_check` on a copy of the database file and its WAL as the crash left
+    them, so that the restarted server still does its own recovery from the original files."""
+    scratch = tempfile.mkdtemp(prefix="relman-rel-integrity-")
     try:
-        rows = db.execute("PRAGMA integrity_check").fetchall()
-        return "; ".join(str(r[0]) for r in rows)
+        copy = os.path.join(scratch, os.path.basename(path))
+        shutil.copy2(path, copy)
+        if os.path.exists(path + "-wal"):
+            shutil.copy2(path + "-wal", copy + "-wal")
+        db = sqlite3.connect(copy, timeout=30)
+        try:
+            rows = db.execute("PRAGMA integrity_check").fetchall()
+            return "; ".join(str(r[0]) for r in rows)
+        finally:
+            db.close()
     finally:
-        db.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def run(binary: str, backend) -> list[str]:
@@ -186,7 +198,9 @@ def run(binary: str, backend) -> list[str]:
                     f"{acks.count() - before} writes acknowledged this round, {acks.count()} in all")
             if backend.name == "sqlite":
                 result = sqlite_integrity(server.sqlite_path)
-                line += f"; integrity_check: {result}"
+                wal = os.path.getsize(server.sqlite_path + "-wal") if os.path.exists(
+                    server.sqlite_path + "-wal") else 0
+                line += f"; WAL {wal // 1024} KiB; integrity_check: {result}"
                 if result != "ok":
                     problems.append(f"round {rnd_no}: PRAGMA integrity_check on "
                                     f"{os.path.basename(server.sqlite_path)} after kill -9: {result}")
