@@ -32,6 +32,16 @@ class TestFailure(Exception):
         self.figures = figures or []
 
 
+def _die_with_parent() -> None:
+    """Runs in the server's child process before exec: on Linux, SIGKILL it when the test runner
+    dies (PR_SET_PDEATHSIG), so even a killed run leaves no server behind."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except Exception:
+        pass
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -151,7 +161,7 @@ class Server:
         env.setdefault("RUST_LOG", "warn")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if self.proc.poll() is not None:
