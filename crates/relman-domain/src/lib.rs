@@ -11,6 +11,7 @@ mod digest;
 mod error;
 mod integration;
 mod text;
+mod token;
 mod version;
 
 pub use audit::{Actor, AuditEvent};
@@ -25,6 +26,7 @@ pub use integration::{
     RegistryIntegration, Secret,
 };
 pub use text::{TextError, TextKind, check_text};
+pub use token::{ApiToken, Scope, TOKEN_PREFIX, strongest};
 pub use version::{
     ComponentVersion, Platform, VersionSource, compare_versions_desc, parse_semver,
     parse_tag_semver,

@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod environments;
 pub mod integrations;
 pub mod releases;
+pub mod tokens;
 pub mod versions;
 
 use chrono::{DateTime, SecondsFormat, Utc};

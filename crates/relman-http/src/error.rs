@@ -50,6 +50,7 @@ pub struct ApiError {
     detail: String,
     errors: Option<Vec<FieldProblem>>,
     allow: Option<String>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
 impl ApiError {
@@ -61,6 +62,7 @@ impl ApiError {
             detail: detail.into(),
             errors: None,
             allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -78,6 +80,19 @@ impl ApiError {
     }
 
     /// 405 with the methods the path does accept.
+    /// Adds response headers (rate-limit budgets, `Retry-After`).
+    #[must_use]
+    pub fn with_headers(mut self, headers: Vec<(header::HeaderName, HeaderValue)>) -> Self {
+        self.headers.extend(headers);
+        self
+    }
+
+    /// 401: no token, or not a valid one.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+    }
+
+    /// 405 with the methods the path allows.
     pub fn method_not_allowed(allowed: &[&str]) -> Self {
         let allow = allowed.join(", ");
         Self {
@@ -137,6 +152,9 @@ impl ResponseError for ApiError {
         }
         if let Some(allow) = &self.allow {
             res.insert_header((header::ALLOW, allow.as_str()));
+        }
+        for (name, value) in &self.headers {
+            res.insert_header((name.clone(), value.clone()));
         }
         res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
     }

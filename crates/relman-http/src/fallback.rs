@@ -11,7 +11,16 @@ use crate::error::ApiError;
 
 /// Path templates of the API with the methods each accepts.
 pub struct RouteTable {
-    routes: Vec<(Regex, Vec<&'static str>)>,
+    routes: Vec<Route>,
+}
+
+struct Route {
+    pattern: Regex,
+    template: String,
+    methods: Vec<&'static str>,
+    /// Characters outside `{…}`: where two templates match a path, the more literal one is the
+    /// route (`/releases/latest` before `/releases/{id}`), as actix decides by registration order.
+    literal: usize,
 }
 
 impl RouteTable {
@@ -36,7 +45,16 @@ impl RouteTable {
                 .into_iter()
                 .filter_map(|(m, present)| present.then_some(m))
                 .collect();
-                Some((Regex::new(&pattern).ok()?, methods))
+                Some(Route {
+                    pattern: Regex::new(&pattern).ok()?,
+                    template: template.clone(),
+                    methods,
+                    literal: template
+                        .split('/')
+                        .filter(|s| !s.starts_with('{'))
+                        .map(str::len)
+                        .sum(),
+                })
             })
             .collect();
         Self { routes }
@@ -45,8 +63,17 @@ impl RouteTable {
     fn allowed(&self, path: &str) -> Option<&[&'static str]> {
         self.routes
             .iter()
-            .find(|(re, _)| re.is_match(path))
-            .map(|(_, m)| m.as_slice())
+            .find(|r| r.pattern.is_match(path))
+            .map(|r| r.methods.as_slice())
+    }
+
+    /// The path template of the operation that serves `method` on `path`, if any.
+    pub fn template(&self, method: &str, path: &str) -> Option<&str> {
+        self.routes
+            .iter()
+            .filter(|r| r.methods.contains(&method) && r.pattern.is_match(path))
+            .max_by_key(|r| r.literal)
+            .map(|r| r.template.as_str())
     }
 }
 

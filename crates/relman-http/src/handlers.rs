@@ -7,4 +7,5 @@ pub mod environments;
 pub mod integrations;
 pub mod meta;
 pub mod releases;
+pub mod tokens;
 pub mod version_maps;

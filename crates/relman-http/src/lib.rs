@@ -4,6 +4,7 @@
 //! document); [`app`] builds the application the server and the tests both run; [`openapi`]
 //! returns the document that is checked in under `openapi/relman.json`.
 
+pub mod access;
 pub mod auth;
 pub mod docs_page;
 pub mod dto;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod handlers;
+pub mod rate_limit;
 pub mod request_id;
 pub mod state;
 
@@ -27,7 +29,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub use auth::Authenticator;
 pub use state::{AppState, Draining, HttpSettings};
 
-use handlers::{audit, components, integrations, meta, releases, version_maps};
+use handlers::{audit, components, integrations, meta, releases, tokens, version_maps};
 use handlers::{deployments, environments};
 
 #[derive(OpenApi)]
@@ -47,6 +49,7 @@ use handlers::{deployments, environments};
         (name = "environments", description = "Where releases are deployed, in promotion order"),
         (name = "deployments", description = "Promotions of releases to environments and their outcomes"),
         (name = "audit", description = "Who changed what, when"),
+        (name = "tokens", description = "Scoped API tokens"),
         (name = "operations", description = "Health, readiness and API documents"),
     )
 )]
@@ -109,7 +112,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(integrations::update_registry_integration)
                 .service(integrations::delete_registry_integration)
                 .service(integrations::test_registry_integration)
-                .service(audit::list_audit_events),
+                .service(audit::list_audit_events)
+                .service(tokens::create_token)
+                .service(tokens::list_tokens)
+                .service(tokens::get_token)
+                .service(tokens::delete_token),
         );
 }
 
@@ -124,22 +131,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
-/// Adds the answers every operation of a kind can give, so no handler can forget them: 401 on
-/// every `/api/v1` operation; 413 and 415 on every operation that takes a body.
-fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
+/// A problem+json response with this description.
+pub(crate) fn problem_response(description: &str) -> utoipa::openapi::Response {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let problem = |description: &str| {
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                error::PROBLEM_JSON,
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build()
-    };
-    for (path, item) in &mut api.paths.paths {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+/// Adds the answers every operation of a kind can give, so no handler can forget them: the
+/// access rules (security, 401, 403, 429) on every operation; 413 and 415 on every operation that
+/// takes a body.
+fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
+    access::document(api);
+    for item in api.paths.paths.values_mut() {
         let operations = [
             &mut item.get,
             &mut item.post,
@@ -148,18 +159,16 @@ fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
             &mut item.delete,
         ];
         for op in operations.into_iter().flatten() {
-            let mut add = |status: &str, description: &str| {
-                op.responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| problem(description).into());
-            };
-            if path.starts_with("/api/v1") {
-                add("401", "Missing or invalid token");
-            }
             if op.request_body.is_some() {
-                add("413", "Body too large");
-                add("415", "The body is not application/json");
+                for (status, description) in [
+                    ("413", "Body too large"),
+                    ("415", "The body is not application/json"),
+                ] {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem_response(description).into());
+                }
             }
         }
     }
@@ -184,6 +193,7 @@ pub fn app(
         .app_data(state.docs)
         .app_data(state.routes)
         .app_data(state.draining)
+        .app_data(state.rate_limits)
         .app_data(web::PathConfig::default().error_handler(|e, _| {
             error::ApiError::new(
                 actix_web::http::StatusCode::BAD_REQUEST,
@@ -196,5 +206,7 @@ pub fn app(
         .configure(routes)
         .into_app()
         .default_service(web::to(fallback::not_matched))
+        // Every request is authorized (deny by default), inside the request id's span.
+        .wrap(from_fn(access::authorize))
         .wrap(from_fn(request_id::request_id))
 }

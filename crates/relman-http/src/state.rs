@@ -9,6 +9,7 @@ use relman_service::Service;
 use crate::auth::Authenticator;
 use crate::extract::BodyLimit;
 use crate::fallback::RouteTable;
+use crate::rate_limit::RateLimits;
 
 /// The OpenAPI document and the reference page, rendered once at start-up.
 pub struct ApiDocuments {
@@ -60,6 +61,7 @@ pub struct AppState {
     pub(crate) docs: web::Data<ApiDocuments>,
     pub(crate) routes: web::Data<RouteTable>,
     pub(crate) draining: web::Data<Draining>,
+    pub(crate) rate_limits: web::Data<RateLimits>,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             docs: web::Data::new(ApiDocuments { json, html }),
             routes: web::Data::new(RouteTable::from_openapi(&api)),
             draining: web::Data::new(Draining::default()),
+            rate_limits: web::Data::new(RateLimits::default()),
         }
     }
 

@@ -1,12 +1,11 @@
 //! Reading the audit trail.
 
-use chrono::{DateTime, Utc};
 use relman_domain::AuditEvent;
 use relman_storage::AuditFilter;
 
 use crate::Service;
 use crate::error::ServiceError;
-use crate::input::Errors;
+use crate::input::{Errors, time};
 use crate::paging::PageRequest;
 use crate::releases::Page;
 
@@ -27,20 +26,6 @@ pub struct AuditQuery {
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     pub page_size: Option<i64>,
-}
-
-fn time(errors: &mut Errors, field: &str, value: Option<&str>) -> Option<DateTime<Utc>> {
-    let value = value?;
-    match DateTime::parse_from_rfc3339(value) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
-        Err(_) => {
-            errors.push(
-                field,
-                "must be an RFC 3339 time such as 2026-01-10T14:23:45Z",
-            );
-            None
-        }
-    }
 }
 
 impl Service {

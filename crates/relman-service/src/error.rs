@@ -20,6 +20,8 @@ pub enum Resource {
     Environment,
     /// A deployment.
     Deployment,
+    /// An API token.
+    Token,
 }
 
 impl fmt::Display for Resource {
@@ -31,6 +33,7 @@ impl fmt::Display for Resource {
             Self::Release => "release",
             Self::Environment => "environment",
             Self::Deployment => "deployment",
+            Self::Token => "API token",
         })
     }
 }

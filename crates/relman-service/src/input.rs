@@ -2,6 +2,8 @@
 
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
+
 use relman_domain::{FieldError, ValidationError};
 
 /// Collects field errors while parsing several inputs, so a client sees all of them at once.
@@ -76,6 +78,21 @@ pub(crate) fn text(errors: &mut Errors, field: &str, value: &str, max: usize) ->
         None
     } else {
         Some(value.to_owned())
+    }
+}
+
+/// Parses an optional RFC 3339 time, recording a failure under `field`.
+pub(crate) fn time(errors: &mut Errors, field: &str, value: Option<&str>) -> Option<DateTime<Utc>> {
+    let value = value?;
+    match DateTime::parse_from_rfc3339(value) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            errors.push(
+                field,
+                "must be an RFC 3339 time such as 2026-01-10T14:23:45Z",
+            );
+            None
+        }
     }
 }
 

@@ -17,6 +17,7 @@ mod release_changes;
 mod release_input;
 mod releases;
 mod sync;
+mod tokens;
 mod version_maps;
 
 pub use audit::AuditQuery;
@@ -34,6 +35,7 @@ pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
 pub use relman_storage::DeploymentRecord;
 pub use relman_storage::{ReleaseSummary, RetagRecord};
 pub use sync::{SyncOptions, SyncReport};
+pub use tokens::{IssuedToken, MAX_TOKEN_NAME, Refusal, TokenInput, token_hash};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
 
 use std::sync::Arc;

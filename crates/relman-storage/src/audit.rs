@@ -72,6 +72,12 @@ pub struct AuditFilter {
 }
 
 impl Store {
+    /// Records an event that goes with no change (a refused request).
+    pub async fn record_event(&self, event: &AuditEvent) -> Result<(), StorageError> {
+        let event = event.clone();
+        self.run(move |conn| record(conn, &event)).await
+    }
+
     /// A page of audit events, newest first, and the total count for the filter.
     pub async fn list_audit_events(
         &self,

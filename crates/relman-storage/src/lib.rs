@@ -18,6 +18,7 @@ mod schema;
 mod secrets;
 mod store;
 mod sync;
+mod tokens;
 mod url;
 mod versions;
 

@@ -148,3 +148,18 @@ diesel::table! {
 diesel::joinable!(deployments -> releases (release_id));
 diesel::joinable!(deployments -> environments (environment_id));
 diesel::allow_tables_to_appear_in_same_query!(deployments, environments, releases);
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        name -> Text,
+        token_sha256 -> Text,
+        scopes -> Text,
+        created_at -> BigInt,
+        created_by -> Text,
+        expires_at -> Nullable<BigInt>,
+        last_used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        requests_per_second -> Nullable<Double>,
+    }
+}

@@ -6,6 +6,7 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+mod access;
 mod audit;
 mod components;
 mod environments;

@@ -1,0 +1,219 @@
+//! Who may call what: the public routes named in one place, the scope every other operation
+//! needs, and the middleware that enforces both for every request.
+//!
+//! Deny by default: the middleware wraps the whole application, so a route is authenticated unless
+//! [`PUBLIC_PATHS`] names it, and it needs the scope [`required_scope`] gives its method and path.
+//! The OpenAPI document is written from the same function (`security` with the scope on every
+//! operation), so what the document promises is what the server enforces; a test walks every
+//! operation of the document against the running app to prove it.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use relman_domain::{Actor, Scope};
+use relman_service::Service;
+
+use crate::auth::{Authenticator, Principal};
+use crate::error::ApiError;
+use crate::fallback::RouteTable;
+use crate::rate_limit::{RateLimits, add_budget_headers};
+use crate::request_id::RequestId;
+
+/// Paths anyone may call, without a token.
+pub const PUBLIC_PATHS: &[&str] = &["/healthz", "/readyz", "/openapi.json", "/docs"];
+
+/// Path prefixes whose every operation needs `admin`: they hand out access or hold secrets.
+const ADMIN_PREFIXES: &[&str] = &[
+    "/api/v1/tokens",
+    "/api/v1/registry-integrations",
+    "/api/v1/audit-events",
+];
+
+/// The scope an operation needs, or `None` for a public one. `template` is the operation's path
+/// template as the OpenAPI document writes it (`/api/v1/releases/{id}`).
+pub fn required_scope(method: &str, template: &str) -> Option<Scope> {
+    if PUBLIC_PATHS.contains(&template) {
+        return None;
+    }
+    if ADMIN_PREFIXES.iter().any(|p| template.starts_with(p)) {
+        return Some(Scope::Admin);
+    }
+    Some(match method {
+        "GET" | "HEAD" => Scope::Read,
+        _ => Scope::Write,
+    })
+}
+
+/// Middleware: authenticates every non-public request, checks its scope, applies the token's rate
+/// limit, and puts the [`Principal`] in the request's extensions for handlers. Refusals (401, 403)
+/// are recorded in the audit trail, never with the secret.
+pub async fn authorize(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    let method = req.method().as_str().to_owned();
+    let path = req.path().to_owned();
+    let routes = req.app_data::<web::Data<RouteTable>>().cloned();
+    let template = routes
+        .as_deref()
+        .and_then(|r| r.template(&method, &path))
+        .map(str::to_owned);
+    // An unknown path is public only if its literal path is; otherwise it needs a token like any
+    // API path, so that probing reveals nothing without one.
+    let needed = match &template {
+        Some(t) => required_scope(&method, t),
+        None if PUBLIC_PATHS.contains(&path.as_str()) => None,
+        None => Some(Scope::Read),
+    };
+    let Some(needed) = needed else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let (Some(auth), Some(service)) = (
+        req.app_data::<web::Data<Authenticator>>().cloned(),
+        req.app_data::<web::Data<Service>>().cloned(),
+    ) else {
+        return refuse(
+            req,
+            ApiError::unauthenticated("authentication is not configured"),
+        );
+    };
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let what = format!("{method} {}", template.as_deref().unwrap_or(&path));
+    let audit = |name: String| Actor {
+        name,
+        request_id: request_id.clone(),
+    };
+    let presented = bearer(&req);
+    let identity = match presented {
+        None => Err(("anonymous".to_owned(), "no bearer token")),
+        Some(secret) => match auth.identify(&service, &secret).await {
+            Ok(identity) => identity,
+            Err(e) => return refuse(req, e),
+        },
+    };
+    let identity = match identity {
+        Ok(identity) => identity,
+        Err((claimed, why)) => {
+            record(&service, &audit(claimed), &what, why).await;
+            return refuse(
+                req,
+                ApiError::unauthenticated(
+                    "send 'Authorization: Bearer <token>' with a valid token",
+                ),
+            );
+        }
+    };
+    if !identity.grants(needed) {
+        record(
+            &service,
+            &audit(identity.actor_name()),
+            &what,
+            &format!("needs the {} scope", needed.as_str()),
+        )
+        .await;
+        return refuse(
+            req,
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "this operation needs a token with the '{}' scope",
+                    needed.as_str()
+                ),
+            ),
+        );
+    }
+    let budget = match req
+        .app_data::<web::Data<RateLimits>>()
+        .map(|l| l.check(&identity))
+    {
+        Some(Err(e)) => return refuse(req, e),
+        Some(Ok(budget)) => budget,
+        None => None,
+    };
+    let principal = Principal {
+        actor: identity.actor_name(),
+        request_id,
+        scope: identity.scope(),
+    };
+    req.extensions_mut().insert(principal);
+    let mut res = next.call(req).await?;
+    if let Some(budget) = budget {
+        add_budget_headers(res.headers_mut(), budget);
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// The bearer token of a request, if it sent one.
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = header.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+async fn record(service: &Service, actor: &Actor, what: &str, why: &str) {
+    if let Err(e) = service.record_refusal(actor, what, why).await {
+        tracing::warn!(error = %e, "could not record a refused request");
+    }
+}
+
+fn refuse<B>(
+    req: ServiceRequest,
+    error: ApiError,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let response = error.error_response();
+    Ok(req.into_response(response).map_into_right_body())
+}
+
+/// Writes each operation's access rule into the API document: `security: []` on public
+/// operations; on the others, the bearer scheme with the scope [`required_scope`] gives, and the
+/// 401, 403 and 429 answers the middleware can give.
+pub(crate) fn document(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    for (path, item) in &mut api.paths.paths {
+        let operations = [
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
+        ];
+        for (method, op) in operations {
+            let Some(op) = op else { continue };
+            match required_scope(method, path) {
+                None => op.security = Some(Vec::new()),
+                Some(scope) => {
+                    op.security = Some(vec![SecurityRequirement::new("bearer", [scope.as_str()])]);
+                    let responses = &mut op.responses.responses;
+                    for (status, description) in [
+                        (
+                            "401",
+                            "Missing, unknown, revoked or expired token".to_owned(),
+                        ),
+                        (
+                            "403",
+                            format!("The token lacks the '{}' scope", scope.as_str()),
+                        ),
+                        (
+                            "429",
+                            "The token's request rate is exceeded; see Retry-After".to_owned(),
+                        ),
+                    ] {
+                        responses
+                            .entry(status.to_owned())
+                            .or_insert_with(|| crate::problem_response(&description).into());
+                    }
+                }
+            }
+        }
+    }
+}
