@@ -3,13 +3,14 @@
 mod config;
 mod token;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use relman_http::{AppState, Authenticator, HttpSettings};
-use relman_service::{Service, ServiceError};
+use relman_service::{HttpConnector, RegistryClients, Service, ServiceError};
 use relman_storage::{DatabaseUrl, PoolOptions, Store};
 
 use crate::config::{Config, Flags, LogFormat};
@@ -118,7 +119,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = HttpSettings {
         max_body_bytes: config.max_body_bytes,
     };
-    let service = Service::new(store);
+    // Owned once here: every sync of an integration shares its one client, limits and tokens.
+    let registries = Arc::new(RegistryClients::new(Arc::new(HttpConnector)));
+    let service = Service::with_registry_clients(store, registries);
     if config.sync_interval_seconds > 0 {
         let interval = Duration::from_secs(config.sync_interval_seconds);
         actix_web::rt::spawn(scheduled_sync(service.clone(), interval));

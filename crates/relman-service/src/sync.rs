@@ -111,7 +111,7 @@ impl Service {
             Err(e) => return Err(e.into()),
         };
         self.registries
-            .connect(&integration)
+            .client(&integration)
             .map_err(ServiceError::Registry)
     }
 
@@ -134,9 +134,19 @@ impl Service {
             return Err(in_progress());
         };
         let client = self.client_for(&component).await?;
-        let result = self
-            .sync_with(actor, &component, client.as_ref(), options)
-            .await;
+        // The client is shared with every other use of the integration: count this sync's own
+        // requests, not the client's running total.
+        let (result, requests) = relman_registry::count_requests(self.sync_with(
+            actor,
+            &component,
+            client.as_ref(),
+            options,
+        ))
+        .await;
+        let result = result.map(|report| SyncReport {
+            registry_requests: requests,
+            ..report
+        });
         if let Err(ServiceError::Registry(e)) = &result {
             tracing::warn!(component = %component.name, error = %e, chain = ?e, "sync failed");
         }
@@ -288,7 +298,8 @@ impl Service {
             updated,
             unchanged,
             gone,
-            registry_requests: client.request_count(),
+            // Filled in by the caller, which counts this sync's requests alone.
+            registry_requests: 0,
         })
     }
 

@@ -7,4 +7,6 @@
 )]
 
 mod deployments;
+mod fakes;
+mod registry_clients;
 mod releases;
