@@ -16,6 +16,7 @@ mod registry;
 mod release_changes;
 mod release_input;
 mod releases;
+mod schedule;
 mod sync;
 mod version_maps;
 
@@ -33,6 +34,7 @@ pub use release_input::{
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
 pub use relman_storage::DeploymentRecord;
 pub use relman_storage::{ReleaseSummary, RetagRecord};
+pub use schedule::SyncSchedule;
 pub use sync::{SyncOptions, SyncReport};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
 

@@ -309,26 +309,6 @@ impl Service {
         Ok(self.store.list_retags(component.id, 500).await?)
     }
 
-    /// Syncs every component that has a registry integration, one after another; a failing
-    /// registry does not stop the others. Returns each component's outcome.
-    pub async fn sync_all(&self) -> Vec<(String, Result<SyncReport, ServiceError>)> {
-        let components = match self.store.list_components().await {
-            Ok(c) => c,
-            Err(e) => return vec![("*".to_owned(), Err(e.into()))],
-        };
-        let mut outcomes = Vec::new();
-        for c in components
-            .into_iter()
-            .filter(|c| c.registry_integration_id.is_some())
-        {
-            let outcome = self
-                .sync_versions(&Actor::system(), &c.id.to_string(), SyncOptions::default())
-                .await;
-            outcomes.push((c.name.to_string(), outcome));
-        }
-        outcomes
-    }
-
     /// Resolves one tag of a component through its registry (for version maps given no digest).
     pub(crate) async fn resolve_tag(
         &self,

@@ -10,3 +10,4 @@ mod deployments;
 mod fakes;
 mod registry_clients;
 mod releases;
+mod schedule;
