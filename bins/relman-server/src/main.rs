@@ -3,13 +3,14 @@
 mod config;
 mod token;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use relman_http::{AppState, Authenticator, HttpSettings};
-use relman_service::{Service, ServiceError};
+use relman_service::{HttpConnector, RegistryClients, Service, ServiceError, SyncSchedule};
 use relman_storage::{DatabaseUrl, PoolOptions, Store};
 
 use crate::config::{Config, Flags, LogFormat};
@@ -118,11 +119,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = HttpSettings {
         max_body_bytes: config.max_body_bytes,
     };
-    let service = Service::new(store);
-    if config.sync_interval_seconds > 0 {
-        let interval = Duration::from_secs(config.sync_interval_seconds);
-        actix_web::rt::spawn(scheduled_sync(service.clone(), interval));
-    }
+    // Owned once here: every sync of an integration shares its one client, limits and tokens.
+    let registries = Arc::new(RegistryClients::new(Arc::new(HttpConnector)));
+    let service = Service::with_registry_clients(store, registries);
+    // Always running: components may carry their own interval even when the global one is off.
+    actix_web::rt::spawn(scheduled_sync(
+        service.clone(),
+        SyncSchedule::new(config.sync_interval_seconds),
+    ));
     let state = AppState::new(service, Authenticator::with_admin_token(&token), &settings);
     let draining = state.draining();
     let server = HttpServer::new(move || relman_http::app(state.clone()))
@@ -200,12 +204,16 @@ async fn shutdown_signal() -> Signal {
     }
 }
 
-/// Syncs every component with a registry, every `interval`. One failing registry is logged and
+/// Syncs each component with a registry when its own interval (or the global one) has passed
+/// since its last scheduled sync, looking every few seconds. One failing registry is logged and
 /// does not stop the others; a sync of a component never overlaps another of the same component.
-async fn scheduled_sync(service: Service, interval: Duration) {
-    tracing::info!(interval_s = interval.as_secs(), "scheduled sync enabled");
+async fn scheduled_sync(service: Service, mut schedule: SyncSchedule) {
+    tracing::info!(
+        tick_s = schedule.tick().as_secs_f64(),
+        "sync scheduler started"
+    );
     loop {
-        for (component, outcome) in service.sync_all().await {
+        for (component, outcome) in service.sync_due(&mut schedule, chrono::Utc::now()).await {
             match outcome {
                 Ok(r) => tracing::info!(
                     component,
@@ -226,6 +234,6 @@ async fn scheduled_sync(service: Service, interval: Duration) {
                 }
             }
         }
-        actix_web::rt::time::sleep(interval).await;
+        actix_web::rt::time::sleep(schedule.tick()).await;
     }
 }

@@ -77,6 +77,7 @@ fn fixtures() -> Vec<Fixture> {
                 default_channel: Channel::stable(),
                 tag_pattern: None,
                 channel_rules: ChannelRules::default(),
+                sync_interval_seconds: None,
                 created_at: now,
                 updated_at: now,
             };

@@ -96,10 +96,37 @@ pub struct Component {
     pub tag_pattern: Option<TagPattern>,
     /// Ordered overrides of the default channel classification.
     pub channel_rules: ChannelRules,
+    /// How often the scheduler syncs it, in seconds: `None` follows the server's global
+    /// interval, `Some(0)` never schedules it (manual syncs still work). See
+    /// [`validate_sync_interval`] for the bounds.
+    pub sync_interval_seconds: Option<u32>,
     /// When the component was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// The shortest own sync interval a component may have: a minute, so that a typo does not make
+/// relman hammer a registry.
+pub const MIN_SYNC_INTERVAL_SECONDS: u32 = 60;
+/// The longest: a week. Longer than that, `0` (never) and a manual sync say what is meant.
+pub const MAX_SYNC_INTERVAL_SECONDS: u32 = 604_800;
+
+/// Checks a component's own sync interval: `0` (never scheduled) or
+/// [`MIN_SYNC_INTERVAL_SECONDS`]`..=`[`MAX_SYNC_INTERVAL_SECONDS`]. Takes the client's number
+/// as given so that a negative or huge value is a field error, not a parse failure.
+pub fn validate_sync_interval(seconds: i64) -> Result<u32, ValidationError> {
+    let range = i64::from(MIN_SYNC_INTERVAL_SECONDS)..=i64::from(MAX_SYNC_INTERVAL_SECONDS);
+    match u32::try_from(seconds) {
+        Ok(s) if seconds == 0 || range.contains(&seconds) => Ok(s),
+        _ => Err(ValidationError::field(
+            "syncIntervalSeconds",
+            format!(
+                "must be 0 (never scheduled) or between {MIN_SYNC_INTERVAL_SECONDS} and \
+                 {MAX_SYNC_INTERVAL_SECONDS} seconds; null follows the server's interval"
+            ),
+        )),
+    }
 }
 
 /// Checks an image repository path as the OCI distribution spec defines repository names:
@@ -165,6 +192,24 @@ mod tests {
         ];
         for (repo, ok) in cases {
             assert_eq!(validate_image_repository(repo).is_ok(), ok, "repo {repo:?}");
+        }
+    }
+
+    #[test]
+    fn sync_interval_table() {
+        let cases = [
+            (0, Some(0)),
+            (60, Some(60)),
+            (3600, Some(3600)),
+            (604_800, Some(604_800)),
+            (1, None),
+            (59, None),
+            (604_801, None),
+            (-1, None),
+            (i64::MAX, None),
+        ];
+        for (seconds, want) in cases {
+            assert_eq!(validate_sync_interval(seconds).ok(), want, "{seconds}");
         }
     }
 

@@ -36,6 +36,7 @@ pub(crate) fn component(name: &str, default_channel: &str) -> Component {
         default_channel: default_channel.parse().unwrap(),
         tag_pattern: None,
         channel_rules: ChannelRules::default(),
+        sync_interval_seconds: None,
         created_at: now,
         updated_at: now,
     }

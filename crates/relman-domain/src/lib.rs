@@ -17,7 +17,8 @@ mod version;
 pub use audit::{Actor, AuditEvent};
 pub use channel::{Channel, ChannelRule, ChannelRules, classify_channel};
 pub use component::{
-    Component, ComponentName, TagPattern, VersioningStrategy, validate_image_repository,
+    Component, ComponentName, MAX_SYNC_INTERVAL_SECONDS, MIN_SYNC_INTERVAL_SECONDS, TagPattern,
+    VersioningStrategy, validate_image_repository, validate_sync_interval,
 };
 pub use digest::{Digest, DigestAlgorithm};
 pub use error::{FieldError, ValidationError};

@@ -375,6 +375,7 @@ impl HttpRegistryClient {
     ) -> Result<Exchange, RegistryError> {
         let _permit = self.limits.acquire().await;
         self.requests.fetch_add(1, Ordering::Relaxed);
+        crate::counting::note_request();
         let mut request = self
             .http
             .request(method.clone(), url.clone())

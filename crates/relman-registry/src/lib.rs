@@ -11,7 +11,8 @@
 //!   with every fetched byte verified against the digest, and platforms listed for multi-arch
 //!   indexes (attestations skipped);
 //! - politeness: bounded concurrency, optional pacing, `Retry-After` on 429/503 with capped
-//!   backoff, a timeout on every request, and a count of the requests made.
+//!   backoff, a timeout on every request, and a count of the requests made (per client, and per
+//!   unit of work through [`count_requests`]).
 //!
 //! Secrets never reach a `Display` or `Debug` output: [`RegistryAuth`] redacts them and errors
 //! name the registry by host only.
@@ -20,6 +21,7 @@ mod api;
 mod auth;
 mod client;
 mod config;
+mod counting;
 mod error;
 mod limits;
 mod manifests;
@@ -29,6 +31,7 @@ mod tags;
 pub use api::{RegistryClient, ResolveOptions, ResolvedManifest};
 pub use client::HttpRegistryClient;
 pub use config::{RegistryAuth, RegistryConfig};
+pub use counting::count_requests;
 pub use error::{AuthStage, OciError, OciErrorCode, RegistryError};
 pub use manifests::{
     DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, is_index_media_type,

@@ -2,7 +2,7 @@
 
 use relman_domain::{
     Actor, AuditEvent, Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern,
-    ValidationError, VersioningStrategy, validate_image_repository,
+    ValidationError, VersioningStrategy, validate_image_repository, validate_sync_interval,
 };
 use relman_storage::StorageError;
 use uuid::Uuid;
@@ -39,6 +39,9 @@ pub struct ComponentInput {
     pub tag_pattern: Option<String>,
     /// Ordered channel overrides.
     pub channel_rules: Vec<ChannelRuleInput>,
+    /// Own scheduled-sync interval in seconds: `None` follows the global one, `0` never;
+    /// otherwise 60..=604800.
+    pub sync_interval_seconds: Option<i64>,
 }
 
 /// A partial update: `None` keeps the current value; `Some(None)` clears a nullable field.
@@ -60,6 +63,8 @@ pub struct ComponentPatch {
     pub tag_pattern: Option<Option<String>>,
     /// New rules (replacing all).
     pub channel_rules: Option<Vec<ChannelRuleInput>>,
+    /// New own sync interval; `Some(None)` goes back to the global one.
+    pub sync_interval_seconds: Option<Option<i64>>,
 }
 
 const MAX_DISPLAY_NAME: usize = 200;
@@ -79,6 +84,7 @@ impl ComponentPatch {
             ("defaultChannel", self.default_channel.is_some()),
             ("tagPattern", self.tag_pattern.is_some()),
             ("channelRules", self.channel_rules.is_some()),
+            ("syncIntervalSeconds", self.sync_interval_seconds.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -94,6 +100,12 @@ fn channel_rules(errors: &mut Errors, rules: &[ChannelRuleInput]) -> ChannelRule
         )
     });
     ChannelRules(parsed.collect())
+}
+
+/// A checked own sync interval; an invalid one is recorded in `errors` (and `None` returned,
+/// which `finish` never lets through).
+fn sync_interval(errors: &mut Errors, seconds: Option<i64>) -> Option<u32> {
+    seconds.and_then(|s| errors.take("syncIntervalSeconds", validate_sync_interval(s)))
 }
 
 fn name_taken(e: StorageError, name: &ComponentName) -> ServiceError {
@@ -136,6 +148,7 @@ impl Service {
             .as_deref()
             .and_then(|p| errors.take("tagPattern", TagPattern::new(p)));
         let rules = channel_rules(&mut errors, &input.channel_rules);
+        let sync_interval = sync_interval(&mut errors, input.sync_interval_seconds);
         let integration_id = self
             .integration_ref(&mut errors, input.registry_integration_id.as_deref())
             .await?;
@@ -157,6 +170,7 @@ impl Service {
             default_channel,
             tag_pattern,
             channel_rules: rules,
+            sync_interval_seconds: sync_interval,
             created_at: now,
             updated_at: now,
         };
@@ -254,6 +268,9 @@ impl Service {
         }
         if let Some(rules) = &patch.channel_rules {
             c.channel_rules = channel_rules(&mut errors, rules);
+        }
+        if let Some(seconds) = patch.sync_interval_seconds {
+            c.sync_interval_seconds = sync_interval(&mut errors, seconds);
         }
         errors.finish()?;
         c.updated_at = crate::now();

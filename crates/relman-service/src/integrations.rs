@@ -232,6 +232,8 @@ impl Service {
                 StorageError::NotFound => not_found(key),
                 other => name_taken(other, &i.name),
             })?;
+        // Its client stands for the old settings; the next use builds one for the new.
+        self.registries.forget(i.id);
         Ok(i)
     }
 
@@ -248,7 +250,10 @@ impl Service {
             summary,
         );
         match self.store.delete_integration(i.id, &event).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.registries.forget(i.id);
+                Ok(())
+            }
             Err(StorageError::ForeignKey) => Err(ServiceError::InUse {
                 resource: Resource::Integration,
                 key: key.to_owned(),
@@ -317,7 +322,9 @@ impl Service {
             message: e.to_string(),
             registry_requests: requests,
         };
-        let client = match self.registries.connect(&integration) {
+        // A client of its own: a cached token or learned auth scheme must not hide that the
+        // configured credentials no longer work.
+        let client = match self.registries.fresh_client(&integration) {
             Ok(c) => c,
             Err(e) => return Ok(failed(e, 0)),
         };

@@ -16,6 +16,7 @@ mod registry;
 mod release_changes;
 mod release_input;
 mod releases;
+mod schedule;
 mod sync;
 mod tokens;
 mod version_maps;
@@ -26,7 +27,7 @@ pub use deployments::{CompleteInput, DeploymentQuery};
 pub use environments::{EnvironmentInput, EnvironmentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
-pub use registry::{HttpConnector, RegistryConnector, registry_config};
+pub use registry::{HttpConnector, RegistryClients, RegistryConnector, registry_config};
 pub use release_input::{
     FromLatestInput, MemberInput, PinFromInput, ReleaseInput, ReleasePatch, ReleaseQuery,
     SourceRefInput,
@@ -34,6 +35,7 @@ pub use release_input::{
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
 pub use relman_storage::DeploymentRecord;
 pub use relman_storage::{ReleaseSummary, RetagRecord};
+pub use schedule::SyncSchedule;
 pub use sync::{SyncOptions, SyncReport};
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME, Refusal, TokenInput, token_hash};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
@@ -54,7 +56,8 @@ pub(crate) fn now() -> DateTime<Utc> {
 #[derive(Clone)]
 pub struct Service {
     store: Store,
-    registries: Arc<dyn RegistryConnector>,
+    /// One registry client per integration, shared by every clone of the service.
+    registries: Arc<RegistryClients>,
     sync_locks: Arc<sync::SyncLocks>,
     sync_concurrency: usize,
 }
@@ -65,8 +68,14 @@ impl Service {
         Self::with_registry_connector(store, Arc::new(HttpConnector))
     }
 
-    /// A service that reaches registries through `registries` (tests inject faults this way).
-    pub fn with_registry_connector(store: Store, registries: Arc<dyn RegistryConnector>) -> Self {
+    /// A service that builds its registry clients with `connector` (tests inject fakes this way).
+    pub fn with_registry_connector(store: Store, connector: Arc<dyn RegistryConnector>) -> Self {
+        Self::with_registry_clients(store, Arc::new(RegistryClients::new(connector)))
+    }
+
+    /// A service over clients the composition root owns: every use of an integration goes
+    /// through its one client, so its limits and token cache mean what they say.
+    pub fn with_registry_clients(store: Store, registries: Arc<RegistryClients>) -> Self {
         Self {
             store,
             registries,

@@ -1,23 +1,27 @@
-//! How the service reaches registries: a connector turns an integration into a client, so tests
-//! can substitute a fake that injects faults.
+//! How the service reaches registries: a connector turns an integration into a client (tests
+//! substitute a fake that injects faults), and [`RegistryClients`] keeps one client per
+//! integration so that its limits, token cache and connection pool hold across every use.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use chrono::{DateTime, Utc};
 use relman_domain::{IntegrationAuth, RegistryIntegration};
 use relman_registry::{
     HttpRegistryClient, RegistryAuth, RegistryClient, RegistryConfig, RegistryError,
 };
+use uuid::Uuid;
 
 /// Builds registry clients for integrations.
 pub trait RegistryConnector: Send + Sync {
-    /// A client for this integration.
+    /// A new client for this integration.
     fn connect(
         &self,
         integration: &RegistryIntegration,
     ) -> Result<Arc<dyn RegistryClient>, RegistryError>;
 }
 
-/// The real connector: one HTTP client per use, configured from the integration.
+/// The real connector: an HTTP client configured from the integration.
 #[derive(Debug, Default)]
 pub struct HttpConnector;
 
@@ -29,6 +33,90 @@ impl RegistryConnector for HttpConnector {
         Ok(Arc::new(HttpRegistryClient::new(registry_config(
             integration,
         ))?))
+    }
+}
+
+/// One shared client per integration, built on first use through a [`RegistryConnector`].
+///
+/// A client stands for the integration as it was at its `updated_at`: a caller holding a newer
+/// version of the integration (changed here or by another replica) gets a fresh client, and the
+/// old one lives on only until the syncs that hold it finish. The service also forgets a client
+/// when it updates or deletes the integration, so a deleted integration's client is not kept.
+pub struct RegistryClients {
+    connector: Arc<dyn RegistryConnector>,
+    clients: Mutex<HashMap<Uuid, Cached>>,
+}
+
+struct Cached {
+    updated_at: DateTime<Utc>,
+    client: Arc<dyn RegistryClient>,
+}
+
+impl RegistryClients {
+    /// An empty set of clients that `connector` builds.
+    pub fn new(connector: Arc<dyn RegistryConnector>) -> Self {
+        Self {
+            connector,
+            clients: Mutex::default(),
+        }
+    }
+
+    /// The shared client for `integration`, built now if there is none for this version of it.
+    pub fn client(
+        &self,
+        integration: &RegistryIntegration,
+    ) -> Result<Arc<dyn RegistryClient>, RegistryError> {
+        // Connecting holds the lock: two first uses must not build two clients, or each would
+        // get its own limits. Building a client does no I/O.
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        match clients.get(&integration.id) {
+            Some(c) if c.updated_at == integration.updated_at => return Ok(Arc::clone(&c.client)),
+            // A caller that read the integration before a change must not evict the client of
+            // the newer version: it gets a client of its own, kept by nobody.
+            Some(c) if c.updated_at > integration.updated_at => {
+                return self.connector.connect(integration);
+            }
+            _ => {}
+        }
+        let client = self.connector.connect(integration)?;
+        clients.insert(
+            integration.id,
+            Cached {
+                updated_at: integration.updated_at,
+                client: Arc::clone(&client),
+            },
+        );
+        Ok(client)
+    }
+
+    /// A client of its own for `integration`, shared with nobody: for a connection test, which
+    /// must prove the credentials work rather than reuse a token fetched earlier.
+    pub fn fresh_client(
+        &self,
+        integration: &RegistryIntegration,
+    ) -> Result<Arc<dyn RegistryClient>, RegistryError> {
+        self.connector.connect(integration)
+    }
+
+    /// Drops the client of an integration that changed or is gone.
+    pub fn forget(&self, integration_id: Uuid) {
+        self.clients
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&integration_id);
+    }
+
+    /// How many integrations have a client now.
+    pub fn len(&self) -> usize {
+        self.clients
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether no integration has a client.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

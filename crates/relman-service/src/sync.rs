@@ -111,7 +111,7 @@ impl Service {
             Err(e) => return Err(e.into()),
         };
         self.registries
-            .connect(&integration)
+            .client(&integration)
             .map_err(ServiceError::Registry)
     }
 
@@ -134,9 +134,19 @@ impl Service {
             return Err(in_progress());
         };
         let client = self.client_for(&component).await?;
-        let result = self
-            .sync_with(actor, &component, client.as_ref(), options)
-            .await;
+        // The client is shared with every other use of the integration: count this sync's own
+        // requests, not the client's running total.
+        let (result, requests) = relman_registry::count_requests(self.sync_with(
+            actor,
+            &component,
+            client.as_ref(),
+            options,
+        ))
+        .await;
+        let result = result.map(|report| SyncReport {
+            registry_requests: requests,
+            ..report
+        });
         if let Err(ServiceError::Registry(e)) = &result {
             tracing::warn!(component = %component.name, error = %e, chain = ?e, "sync failed");
         }
@@ -288,7 +298,8 @@ impl Service {
             updated,
             unchanged,
             gone,
-            registry_requests: client.request_count(),
+            // Filled in by the caller, which counts this sync's requests alone.
+            registry_requests: 0,
         })
     }
 
@@ -296,26 +307,6 @@ impl Service {
     pub async fn list_retags(&self, key: &str) -> Result<Vec<RetagRecord>, ServiceError> {
         let component = self.component(key).await?;
         Ok(self.store.list_retags(component.id, 500).await?)
-    }
-
-    /// Syncs every component that has a registry integration, one after another; a failing
-    /// registry does not stop the others. Returns each component's outcome.
-    pub async fn sync_all(&self) -> Vec<(String, Result<SyncReport, ServiceError>)> {
-        let components = match self.store.list_components().await {
-            Ok(c) => c,
-            Err(e) => return vec![("*".to_owned(), Err(e.into()))],
-        };
-        let mut outcomes = Vec::new();
-        for c in components
-            .into_iter()
-            .filter(|c| c.registry_integration_id.is_some())
-        {
-            let outcome = self
-                .sync_versions(&Actor::system(), &c.id.to_string(), SyncOptions::default())
-                .await;
-            outcomes.push((c.name.to_string(), outcome));
-        }
-        outcomes
     }
 
     /// Resolves one tag of a component through its registry (for version maps given no digest).

@@ -25,6 +25,7 @@ pub(crate) struct ComponentRow {
     default_channel: String,
     tag_pattern: Option<String>,
     channel_rules: String,
+    sync_interval_seconds: Option<i32>,
     created_at: i64,
     updated_at: i64,
 }
@@ -56,6 +57,10 @@ impl From<&Component> for ComponentRow {
             default_channel: c.default_channel.to_string(),
             tag_pattern: c.tag_pattern.as_ref().map(|p| p.as_str().to_owned()),
             channel_rules: to_json(&rules),
+            // The domain bounds it to a week, far inside i32; saturate rather than wrap.
+            sync_interval_seconds: c
+                .sync_interval_seconds
+                .map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
             created_at: to_micros(c.created_at),
             updated_at: to_micros(c.updated_at),
         }
@@ -91,6 +96,11 @@ impl TryFrom<ComponentRow> for Component {
             default_channel: parse::<Channel>("channel", &r.default_channel)?,
             tag_pattern,
             channel_rules: ChannelRules(rules),
+            sync_interval_seconds: r
+                .sync_interval_seconds
+                .map(u32::try_from)
+                .transpose()
+                .map_err(|_| StorageError::Corrupt("negative sync interval".into()))?,
             created_at: from_micros(r.created_at)?,
             updated_at: from_micros(r.updated_at)?,
         })

@@ -11,6 +11,7 @@ diesel::table! {
         default_channel -> Text,
         tag_pattern -> Nullable<Text>,
         channel_rules -> Text,
+        sync_interval_seconds -> Nullable<Integer>,
         created_at -> BigInt,
         updated_at -> BigInt,
     }

@@ -48,6 +48,10 @@ pub struct CreateComponentRequest {
     pub tag_pattern: Option<String>,
     /// Ordered overrides of the default channel classification.
     pub channel_rules: Option<Vec<ChannelRuleBody>>,
+    /// Own scheduled-sync interval in seconds: `0` never schedules it, otherwise 60–604800;
+    /// absent or `null` follows the server's `sync_interval_seconds`.
+    #[schema(example = 3600, minimum = 0, maximum = 604800)]
+    pub sync_interval_seconds: Option<i64>,
 }
 
 /// Changes a component. Absent fields keep their value; `null` clears a nullable field.
@@ -80,6 +84,11 @@ pub struct UpdateComponentRequest {
     /// New rules, replacing all current ones.
     #[serde(default, deserialize_with = "present")]
     pub channel_rules: Option<Vec<ChannelRuleBody>>,
+    /// New own sync interval in seconds (`0` = never scheduled, otherwise 60–604800); `null`
+    /// goes back to the server's interval.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 604800)]
+    pub sync_interval_seconds: Option<Option<i64>>,
 }
 
 /// A container component.
@@ -109,6 +118,9 @@ pub struct ComponentResponse {
     pub tag_pattern: Option<String>,
     /// Ordered channel overrides.
     pub channel_rules: Vec<ChannelRuleBody>,
+    /// Own scheduled-sync interval in seconds; `0` = never scheduled, `null` = the server's.
+    #[schema(example = 3600)]
+    pub sync_interval_seconds: Option<u32>,
     /// When it was created (RFC 3339, UTC).
     #[schema(format = DateTime, example = "2026-01-10T14:23:45Z")]
     pub created_at: String,
@@ -139,6 +151,7 @@ impl From<CreateComponentRequest> for ComponentInput {
             default_channel: r.default_channel,
             tag_pattern: r.tag_pattern,
             channel_rules: rules(r.channel_rules).unwrap_or_default(),
+            sync_interval_seconds: r.sync_interval_seconds,
         }
     }
 }
@@ -154,6 +167,7 @@ impl From<UpdateComponentRequest> for ComponentPatch {
             default_channel: r.default_channel,
             tag_pattern: r.tag_pattern,
             channel_rules: rules(r.channel_rules),
+            sync_interval_seconds: r.sync_interval_seconds,
         }
     }
 }
@@ -178,6 +192,7 @@ impl From<Component> for ComponentResponse {
                     channel: r.channel().to_string(),
                 })
                 .collect(),
+            sync_interval_seconds: c.sync_interval_seconds,
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }

@@ -10,7 +10,8 @@ backend_tests!(
     create_get_list_in_seed_shape,
     update_partially_and_clear,
     delete_then_gone,
-    lookups_by_name_and_id
+    lookups_by_name_and_id,
+    sync_interval_is_set_cleared_and_bounded
 );
 
 async fn create_get_list_in_seed_shape(store: Store) {
@@ -235,4 +236,73 @@ async fn lookups_by_name_and_id(store: Store) {
     .await
     .problem(400, "validation_failed");
     assert_eq!(uuid_name.fields(), ["name"]);
+}
+
+/// `syncIntervalSeconds`: absent or `null` follows the server, `0` never, else 60..=604800.
+async fn sync_interval_is_set_cleared_and_bounded(store: Store) {
+    let app = app!(store);
+    let created = send(
+        &app,
+        post(
+            "/api/v1/components",
+            json!({"name": "api", "imageRepository": "myorg/api", "syncIntervalSeconds": 0}),
+        ),
+    )
+    .await
+    .expect(201)
+    .body;
+    assert_eq!(created["syncIntervalSeconds"], 0);
+    let set = send(
+        &app,
+        put(
+            "/api/v1/components/api",
+            json!({"syncIntervalSeconds": 3600}),
+        ),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(set["syncIntervalSeconds"], 3600);
+    let kept = send(
+        &app,
+        put("/api/v1/components/api", json!({"displayName": "API"})),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(kept["syncIntervalSeconds"], 3600, "absent keeps it");
+    let cleared = send(
+        &app,
+        put(
+            "/api/v1/components/api",
+            json!({"syncIntervalSeconds": null}),
+        ),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(cleared["syncIntervalSeconds"], serde_json::Value::Null);
+    for bad in [json!(30), json!(604_801), json!(-60)] {
+        let refused = send(
+            &app,
+            put(
+                "/api/v1/components/api",
+                json!({"syncIntervalSeconds": bad}),
+            ),
+        )
+        .await
+        .problem(400, "validation_failed");
+        assert_eq!(refused.fields(), ["syncIntervalSeconds"], "{bad}");
+    }
+    let plain = send(
+        &app,
+        post(
+            "/api/v1/components",
+            json!({"name": "web", "imageRepository": "myorg/web"}),
+        ),
+    )
+    .await
+    .expect(201)
+    .body;
+    assert_eq!(plain["syncIntervalSeconds"], serde_json::Value::Null);
 }

@@ -7,4 +7,7 @@
 )]
 
 mod deployments;
+mod fakes;
+mod registry_clients;
 mod releases;
+mod schedule;

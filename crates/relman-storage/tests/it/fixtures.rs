@@ -21,6 +21,7 @@ pub fn component(name: &str) -> Component {
         default_channel: Channel::stable(),
         tag_pattern: None,
         channel_rules: ChannelRules(vec![ChannelRule::new("^nightly-", "nightly").unwrap()]),
+        sync_interval_seconds: Some(3600),
         created_at: now(),
         updated_at: now(),
     }
