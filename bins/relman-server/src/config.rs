@@ -32,6 +32,7 @@ pub struct FileConfig {
     sqlite_synchronous: Option<String>,
     shutdown_delay_seconds: Option<u64>,
     shutdown_grace_seconds: Option<u64>,
+    protected_releases: Option<Vec<String>>,
 }
 
 /// Overrides given on the command line.
@@ -79,6 +80,8 @@ pub struct Config {
     pub shutdown_delay_seconds: u64,
     /// Then, how long in-flight requests may take to finish before they are cut off.
     pub shutdown_grace_seconds: u64,
+    /// Release-name globs whose releases only an admin may deprecate or delete.
+    pub protected_releases: Vec<String>,
 }
 
 impl Default for Config {
@@ -96,6 +99,7 @@ impl Default for Config {
             sqlite_synchronous: SqliteSync::Full,
             shutdown_delay_seconds: 5,
             shutdown_grace_seconds: 45,
+            protected_releases: Vec::new(),
         }
     }
 }
@@ -115,6 +119,7 @@ const ENV_KEYS: &[&str] = &[
     "RELMAN_SQLITE_SYNCHRONOUS",
     "RELMAN_SHUTDOWN_DELAY_SECONDS",
     "RELMAN_SHUTDOWN_GRACE_SECONDS",
+    "RELMAN_PROTECTED_RELEASES",
 ];
 
 impl Config {
@@ -178,6 +183,14 @@ impl Config {
                 .parse()
                 .with_context(|| format!("RELMAN_SHUTDOWN_GRACE_SECONDS: '{v}' is not a number"))?;
         }
+        if let Some(v) = var("RELMAN_PROTECTED_RELEASES") {
+            c.protected_releases = v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         c.secret_key = var("RELMAN_SECRET_KEY").filter(|k| !k.is_empty());
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
         if let Some(v) = flags.listen {
@@ -227,6 +240,9 @@ impl Config {
         }
         if let Some(v) = f.shutdown_grace_seconds {
             self.shutdown_grace_seconds = v;
+        }
+        if let Some(v) = &f.protected_releases {
+            self.protected_releases.clone_from(v);
         }
         Ok(())
     }

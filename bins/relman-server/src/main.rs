@@ -121,7 +121,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     // Owned once here: every sync of an integration shares its one client, limits and tokens.
     let registries = Arc::new(RegistryClients::new(Arc::new(HttpConnector)));
-    let service = Service::with_registry_clients(store, registries);
+    let protected = relman_domain::ProtectedReleases::new(config.protected_releases.clone())
+        .map_err(|e| anyhow::anyhow!("protected_releases: {e}"))?;
+    let service =
+        Service::with_registry_clients(store, registries).with_protected_releases(protected);
     // Always running: components may carry their own interval even when the global one is off.
     actix_web::rt::spawn(scheduled_sync(
         service.clone(),

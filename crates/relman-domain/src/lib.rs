@@ -10,6 +10,7 @@ mod component;
 mod digest;
 mod error;
 mod integration;
+mod protection;
 mod text;
 mod token;
 mod version;
@@ -26,6 +27,7 @@ pub use integration::{
     IntegrationAuth, IntegrationName, IntegrationSummary, MAX_CONCURRENCY_LIMIT,
     RegistryIntegration, Secret,
 };
+pub use protection::ProtectedReleases;
 pub use text::{TextError, TextKind, check_text};
 pub use token::{ApiToken, Scope, TOKEN_PREFIX, strongest};
 pub use version::{

@@ -226,6 +226,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NothingDeployed { .. } => {
                 Self::new(S::UNPROCESSABLE_ENTITY, "nothing_deployed", e.to_string())
             }
+            ServiceError::Protected { .. } => Self::new(S::FORBIDDEN, "forbidden", e.to_string()),
             ServiceError::ConcurrentChange(ref source) => {
                 tracing::info!(error = %source, "write lost a race");
                 Self::new(S::CONFLICT, "concurrent_update", e.to_string())

@@ -200,6 +200,16 @@ pub enum ServiceError {
         /// The environment as given.
         environment: String,
     },
+    /// The release is protected: only an admin may deprecate or delete it.
+    #[error(
+        "release '{release}' is protected (pattern '{pattern}'): only an admin token may deprecate or delete it"
+    )]
+    Protected {
+        /// The release's name.
+        release: String,
+        /// The pattern that protects it.
+        pattern: String,
+    },
     /// Another request changed or removed what this one relied on while it ran; retrying helps.
     #[error("another request changed the data this one relied on; retry the request")]
     ConcurrentChange(#[source] StorageError),

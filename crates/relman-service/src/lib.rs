@@ -60,6 +60,7 @@ pub struct Service {
     registries: Arc<RegistryClients>,
     sync_locks: Arc<sync::SyncLocks>,
     sync_concurrency: usize,
+    protected: Arc<relman_domain::ProtectedReleases>,
 }
 
 impl Service {
@@ -81,6 +82,33 @@ impl Service {
             registries,
             sync_locks: Arc::default(),
             sync_concurrency: 8,
+            protected: Arc::default(),
+        }
+    }
+
+    /// Releases whose names match these patterns may be deprecated or deleted by admins only.
+    #[must_use]
+    pub fn with_protected_releases(mut self, protected: relman_domain::ProtectedReleases) -> Self {
+        self.protected = Arc::new(protected);
+        self
+    }
+
+    /// Refuses to let a caller who is not an admin deprecate or delete a protected release.
+    pub async fn check_release_protection(
+        &self,
+        key: &str,
+        caller_is_admin: bool,
+    ) -> Result<(), ServiceError> {
+        if caller_is_admin {
+            return Ok(());
+        }
+        let release = self.release(key).await?;
+        match self.protected.protecting(release.name.as_str()) {
+            None => Ok(()),
+            Some(pattern) => Err(ServiceError::Protected {
+                release: release.name.to_string(),
+                pattern: pattern.to_owned(),
+            }),
         }
     }
 

@@ -5,6 +5,7 @@
 //! taken for a release's id or name.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use relman_domain::Scope;
 use relman_service::Service;
 
 use crate::auth::Principal;
@@ -166,6 +167,11 @@ pub async fn update_release(
     id: web::Path<String>,
     JsonBody(body): JsonBody<UpdateReleaseRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    if body.status.as_deref() == Some("deprecated") {
+        service
+            .check_release_protection(&id, who.scope == Scope::Admin)
+            .await?;
+    }
     let release = service
         .update_release(&who.as_actor(), &id, body.into())
         .await?;
@@ -190,6 +196,9 @@ pub async fn delete_release(
     service: web::Data<Service>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    service
+        .check_release_protection(&id, who.scope == Scope::Admin)
+        .await?;
     service.delete_release(&who.as_actor(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -214,6 +223,9 @@ pub async fn deprecate_release(
     id: web::Path<String>,
     OptionalJsonBody(body): OptionalJsonBody<DeprecateRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    service
+        .check_release_protection(&id, who.scope == Scope::Admin)
+        .await?;
     let reason = body.and_then(|b| b.reason);
     let release = service
         .deprecate_release(&who.as_actor(), &id, reason)

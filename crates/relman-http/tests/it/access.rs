@@ -14,7 +14,8 @@ use crate::support::{TOKEN, get, post, req, send};
 backend_tests!(
     every_operation_enforces_the_scope_its_document_states,
     tokens_are_shown_once_and_revoked_at_once,
-    rate_limited_tokens_get_429_with_retry_after
+    rate_limited_tokens_get_429_with_retry_after,
+    protected_releases_need_an_admin_to_deprecate_or_delete
 );
 
 /// The scope the document says an operation needs: `None` for `security: []`.
@@ -271,4 +272,85 @@ async fn rate_limited_tokens_get_429_with_retry_after(store: Store) {
     for _ in 0..5 {
         send(&app, get("/api/v1/components")).await.expect(200);
     }
+}
+
+/// With `prod-*` protected, a write token may deprecate or delete other releases but not those;
+/// the admin token may.
+async fn protected_releases_need_an_admin_to_deprecate_or_delete(store: Store) {
+    use crate::release_fixtures::{release_body, world};
+    let service = relman_service::Service::new(store).with_protected_releases(
+        relman_domain::ProtectedReleases::new(vec!["prod-*".into()]).unwrap(),
+    );
+    let app = actix_web::test::init_service(relman_http::app(relman_http::AppState::new(
+        service,
+        relman_http::Authenticator::with_admin_token(TOKEN),
+        &relman_http::HttpSettings::default(),
+    )))
+    .await;
+    world(&app).await;
+    for name in ["prod-1", "prod-2", "prod-3", "dev-1"] {
+        send(&app, post("/api/v1/releases", release_body(name, "2.3.0")))
+            .await
+            .expect(201);
+    }
+    let writer = send(
+        &app,
+        post("/api/v1/tokens", json!({"name": "w", "scopes": ["write"]})),
+    )
+    .await
+    .expect(201)
+    .body["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let as_writer = |method: Method, path: &str, body: Option<Value>| {
+        req(method, path, body).insert_header(("authorization", format!("Bearer {writer}")))
+    };
+    let refused = send(
+        &app,
+        as_writer(Method::POST, "/api/v1/releases/prod-1/deprecate", None),
+    )
+    .await
+    .problem(403, "forbidden");
+    assert!(refused.body["detail"].as_str().unwrap().contains("prod-*"));
+    send(
+        &app,
+        as_writer(
+            Method::PUT,
+            "/api/v1/releases/prod-1",
+            Some(json!({"status": "deprecated"})),
+        ),
+    )
+    .await
+    .problem(403, "forbidden");
+    send(
+        &app,
+        as_writer(Method::DELETE, "/api/v1/releases/prod-2", None),
+    )
+    .await
+    .problem(403, "forbidden");
+    // Other changes to a protected release, and anything on an unprotected one, are fine.
+    send(
+        &app,
+        as_writer(
+            Method::PUT,
+            "/api/v1/releases/prod-1",
+            Some(json!({"notes": "hi"})),
+        ),
+    )
+    .await
+    .expect(200);
+    send(
+        &app,
+        as_writer(Method::POST, "/api/v1/releases/dev-1/deprecate", None),
+    )
+    .await
+    .expect(200);
+    // The admin may.
+    send(&app, post("/api/v1/releases/prod-1/deprecate", json!({})))
+        .await
+        .expect(200);
+    send(&app, req(Method::DELETE, "/api/v1/releases/prod-2", None))
+        .await
+        .expect(204);
 }
