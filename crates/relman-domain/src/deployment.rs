@@ -265,6 +265,17 @@ pub fn release_state(
         .collect()
 }
 
+/// A deployment with the names a listing shows beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentRecord {
+    /// The deployment.
+    pub deployment: Deployment,
+    /// Its release's name.
+    pub release_name: String,
+    /// Its environment's display name.
+    pub environment_name: String,
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeDelta;

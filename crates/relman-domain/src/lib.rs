@@ -31,7 +31,7 @@ pub use protection::ProtectedReleases;
 pub use text::{TextError, TextKind, check_text};
 pub use token::{ApiToken, Scope, TOKEN_PREFIX, strongest};
 pub use version::{
-    ComponentVersion, Platform, VersionSource, compare_versions_desc, parse_semver,
+    ComponentVersion, Platform, RetagRecord, VersionSource, compare_versions_desc, parse_semver,
     parse_tag_semver,
 };
 
@@ -52,7 +52,8 @@ pub use compare::{Comparison, ComponentRef, MemberChange, compare};
 pub use deletion::{NotDeletable, check_deletable};
 pub use latest::latest_release;
 pub use release::{
-    Release, ReleaseMember, ReleaseName, ReleaseStatus, SourceRef, TransitionError, transition,
+    Release, ReleaseMember, ReleaseName, ReleaseStatus, ReleaseSummary, SourceRef, TransitionError,
+    transition,
 };
 pub use selector::{MemberSelector, Unresolvable, resolve_member};
 
@@ -60,8 +61,8 @@ mod deployment;
 mod environment;
 
 pub use deployment::{
-    Deployment, DeploymentOutcome, DeploymentStatus, EnvironmentState, EnvironmentStatus,
-    PromotionRefusal, check_promotable, release_state, release_status_after,
+    Deployment, DeploymentOutcome, DeploymentRecord, DeploymentStatus, EnvironmentState,
+    EnvironmentStatus, PromotionRefusal, check_promotable, release_state, release_status_after,
 };
 pub use environment::{Environment, EnvironmentName, previous_environment};
 pub use release::{ManualStatusError, manual_transition};

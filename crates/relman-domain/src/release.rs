@@ -135,6 +135,33 @@ pub struct Release {
     pub deprecated_reason: Option<String>,
 }
 
+/// One row of the release list: what a page shows of a release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleaseSummary {
+    /// Identity.
+    pub id: Uuid,
+    /// Unique name.
+    pub name: ReleaseName,
+    /// Human-readable name.
+    pub display_name: String,
+    /// Life-cycle status.
+    pub status: ReleaseStatus,
+    /// Content digest.
+    pub digest: Digest,
+    /// The bundle's own version.
+    pub version: Option<semver::Version>,
+    /// Whether it is a prerelease.
+    pub prerelease: bool,
+    /// How many members it has.
+    pub component_count: u32,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Who created it.
+    pub created_by: String,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,19 @@ pub struct ComponentVersion {
     pub gone: bool,
 }
 
+/// A recorded digest change of a tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetagRecord {
+    /// The tag.
+    pub tag: String,
+    /// What it pointed at.
+    pub old_digest: Digest,
+    /// What it points at since.
+    pub new_digest: Digest,
+    /// When a sync saw the change.
+    pub detected_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

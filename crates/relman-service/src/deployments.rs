@@ -4,12 +4,13 @@
 //! the release to `promoting`; the CD tool's report closes it. The database decides races: one
 //! open deployment per environment (a unique index), and compare-and-set on the release.
 
+use relman_domain::DeploymentRecord;
 use relman_domain::{
     Actor, AuditEvent, Deployment, DeploymentOutcome, DeploymentStatus, EnvironmentState,
     PromotionRefusal, check_promotable, previous_environment, release_state, release_status_after,
     transition,
 };
-use relman_storage::{Completion, DeploymentFilter, DeploymentRecord, StorageError};
+use relman_storage::{Completion, DeploymentFilter, StorageError};
 use uuid::Uuid;
 
 use crate::Service;

@@ -33,8 +33,6 @@ pub use release_input::{
     SourceRefInput,
 };
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
-pub use relman_storage::DeploymentRecord;
-pub use relman_storage::{ReleaseSummary, RetagRecord};
 pub use schedule::SyncSchedule;
 pub use sync::{SyncOptions, SyncReport};
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME, Refusal, TokenInput, token_hash};

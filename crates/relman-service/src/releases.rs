@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
+use relman_domain::ReleaseSummary;
 use relman_domain::{
     Actor, AuditEvent, Channel, Comparison, Component, ComponentName, ComponentVersion,
     MemberSelector, Release, ReleaseMember, ReleaseName, ReleaseStatus, compare, content_digest,
     latest_release, resolve_member,
 };
-use relman_storage::{ReleaseFilter, ReleaseSummary, StorageError};
+use relman_storage::{ReleaseFilter, StorageError};
 use uuid::Uuid;
 
 use crate::Service;

@@ -10,12 +10,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures_util::{StreamExt, stream};
+use relman_domain::RetagRecord;
 use relman_domain::{
     Actor, AuditEvent, Component, ComponentVersion, VersionSource, classify_channel,
     parse_tag_semver,
 };
 use relman_registry::{RegistryClient, RegistryError, ResolveOptions, ResolvedManifest};
-use relman_storage::{Retag, RetagRecord, StorageError, SyncChanges, VersionFilter};
+use relman_storage::{Retag, StorageError, SyncChanges, VersionFilter};
 use uuid::Uuid;
 
 use crate::Service;

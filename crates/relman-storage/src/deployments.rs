@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use relman_domain::DeploymentRecord;
 use relman_domain::{
     AuditEvent, Deployment, DeploymentStatus, Release, ReleaseStatus, release_status_after,
 };
@@ -71,17 +72,6 @@ impl TryFrom<DeploymentRow> for Deployment {
             completed_by: r.completed_by,
         })
     }
-}
-
-/// A deployment with the names a listing shows beside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeploymentRecord {
-    /// The deployment.
-    pub deployment: Deployment,
-    /// Its release's name.
-    pub release_name: String,
-    /// Its environment's display name.
-    pub environment_name: String,
 }
 
 /// Which deployments to list.

@@ -25,15 +25,14 @@ mod versions;
 pub use audit::AuditFilter;
 pub use connection::{DbConnection, SqliteSync};
 pub use error::StorageError;
-pub use release_rows::ReleaseSummary;
 pub use releases::{ReleaseFilter, ReleasePage};
 pub use secrets::SecretKey;
 pub use store::{PoolOptions, Store};
-pub use sync::{Retag, RetagRecord, SyncChanges, SyncLock};
+pub use sync::{Retag, SyncChanges, SyncLock};
 pub use url::{Backend, DatabaseUrl};
 pub use versions::VersionFilter;
 
 mod deployments;
 mod environments;
 
-pub use deployments::{Completion, DeploymentFilter, DeploymentPage, DeploymentRecord};
+pub use deployments::{Completion, DeploymentFilter, DeploymentPage};

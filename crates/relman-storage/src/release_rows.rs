@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
+use relman_domain::ReleaseSummary;
 use relman_domain::{
     Channel, Digest, Release, ReleaseMember, ReleaseName, ReleaseStatus, SourceRef,
 };
-use uuid::Uuid;
 
 use crate::codec::{
     from_micros, json, parse, platforms_from_json, platforms_to_json, to_json, to_micros, uuid,
@@ -78,33 +78,6 @@ struct StoredSourceRef {
     branch: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     commit_sha: Option<String>,
-}
-
-/// One row of the release list: what a page shows of a release.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReleaseSummary {
-    /// Identity.
-    pub id: Uuid,
-    /// Unique name.
-    pub name: ReleaseName,
-    /// Human-readable name.
-    pub display_name: String,
-    /// Life-cycle status.
-    pub status: ReleaseStatus,
-    /// Content digest.
-    pub digest: Digest,
-    /// The bundle's own version.
-    pub version: Option<semver::Version>,
-    /// Whether it is a prerelease.
-    pub prerelease: bool,
-    /// How many members it has.
-    pub component_count: u32,
-    /// When it was created.
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Who created it.
-    pub created_by: String,
-    /// When it last changed.
-    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn count(n: usize) -> i32 {

@@ -15,10 +15,11 @@ use crate::audit;
 use crate::components::ComponentRow;
 use crate::connection::DbConnection;
 use crate::error::StorageError;
-use crate::release_rows::{MemberRow, ReleaseRow, ReleaseSummary, SummaryRow};
+use crate::release_rows::{MemberRow, ReleaseRow, SummaryRow};
 use crate::schema::{component_versions, components, release_members, releases};
 use crate::store::Store;
 use crate::versions::VersionRow;
+use relman_domain::ReleaseSummary;
 
 type Backend = <DbConnection as Connection>::Backend;
 

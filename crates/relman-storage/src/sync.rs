@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use relman_domain::RetagRecord;
 use relman_domain::{AuditEvent, ComponentVersion, Digest, VersionSource};
 use uuid::Uuid;
 
@@ -21,19 +22,6 @@ pub struct Retag {
     pub old_digest: Digest,
     /// What it points at now.
     pub new_digest: Digest,
-}
-
-/// A recorded digest change of a tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetagRecord {
-    /// The tag.
-    pub tag: String,
-    /// What it pointed at.
-    pub old_digest: Digest,
-    /// What it points at since.
-    pub new_digest: Digest,
-    /// When a sync saw the change.
-    pub detected_at: DateTime<Utc>,
 }
 
 /// Everything one sync changes.

@@ -1,6 +1,7 @@
 //! Deployment bodies.
 
-use relman_service::{CompleteInput, DeploymentQuery, DeploymentRecord, Page};
+use relman_domain::DeploymentRecord;
+use relman_service::{CompleteInput, DeploymentQuery, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

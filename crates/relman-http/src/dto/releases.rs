@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use relman_domain::{Comparison, Platform, Release, ReleaseMember};
 use relman_service::{
     EnvironmentState, FromLatestInput, MemberInput, Page, PinFromInput, ReleaseInput, ReleasePatch,
-    ReleaseQuery, ReleaseSummary, SourceRefInput,
+    ReleaseQuery, SourceRefInput,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -526,8 +526,8 @@ impl From<Release> for ReleaseResponse {
     }
 }
 
-impl From<ReleaseSummary> for ReleaseListItem {
-    fn from(r: ReleaseSummary) -> Self {
+impl From<relman_domain::ReleaseSummary> for ReleaseListItem {
+    fn from(r: relman_domain::ReleaseSummary) -> Self {
         Self {
             id: r.id,
             name: r.name.to_string(),
@@ -544,8 +544,8 @@ impl From<ReleaseSummary> for ReleaseListItem {
     }
 }
 
-impl From<Page<ReleaseSummary>> for ReleaseListResponse {
-    fn from(p: Page<ReleaseSummary>) -> Self {
+impl From<Page<relman_domain::ReleaseSummary>> for ReleaseListResponse {
+    fn from(p: Page<relman_domain::ReleaseSummary>) -> Self {
         Self {
             meta: PageMeta::of(&p),
             data: p.items.into_iter().map(Into::into).collect(),

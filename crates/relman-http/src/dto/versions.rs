@@ -230,8 +230,8 @@ pub struct RetagResponse {
     pub detected_at: String,
 }
 
-impl From<relman_service::RetagRecord> for RetagResponse {
-    fn from(r: relman_service::RetagRecord) -> Self {
+impl From<relman_domain::RetagRecord> for RetagResponse {
+    fn from(r: relman_domain::RetagRecord) -> Self {
         Self {
             tag: r.tag,
             old_digest: r.old_digest.to_string(),
