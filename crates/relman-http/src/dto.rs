@@ -3,9 +3,12 @@
 pub mod audit;
 pub mod components;
 pub mod deployments;
+pub mod enums;
 pub mod environments;
 pub mod integrations;
+pub mod release_reports;
 pub mod releases;
+pub mod schemas;
 pub mod versions;
 
 use chrono::{DateTime, SecondsFormat, Utc};

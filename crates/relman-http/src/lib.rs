@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod handlers;
+pub mod openapi_extras;
 pub mod request_id;
 pub mod state;
 
@@ -120,49 +121,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    document_common_errors(&mut api);
+    openapi_extras::apply(&mut api);
     api
-}
-
-/// Adds the answers every operation of a kind can give, so no handler can forget them: 401 on
-/// every `/api/v1` operation; 413 and 415 on every operation that takes a body.
-fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let problem = |description: &str| {
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                error::PROBLEM_JSON,
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build()
-    };
-    for (path, item) in &mut api.paths.paths {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
-            let mut add = |status: &str, description: &str| {
-                op.responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| problem(description).into());
-            };
-            if path.starts_with("/api/v1") {
-                add("401", "Missing or invalid token");
-            }
-            if op.request_body.is_some() {
-                add("413", "Body too large");
-                add("415", "The body is not application/json");
-            }
-        }
-    }
 }
 
 /// The application: every route, problem+json for anything unmatched, request ids and access logs.

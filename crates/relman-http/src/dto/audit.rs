@@ -30,6 +30,7 @@ pub struct AuditEventResponse {
     /// The changed resource's id.
     pub resource_id: String,
     /// The `X-Request-Id` of the request that made the change.
+    #[schema(required = true)]
     pub request_id: Option<String>,
     /// A short account of what changed.
     pub summary: String,
@@ -78,7 +79,7 @@ pub struct AuditEventParams {
     #[param(format = DateTime)]
     pub until: Option<String>,
     /// Page number, from 1.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 92233720368547759_i64)]
     pub page: Option<i64>,
     /// Items per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]

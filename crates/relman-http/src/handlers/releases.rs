@@ -8,21 +8,22 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
+use crate::dto::release_reports::{ComparisonResponse, ReleaseStateResponse};
 use crate::dto::releases::{
-    ComparisonResponse, CreateReleaseRequest, DeprecateRequest, FromLatestRequest,
-    ReleaseListParams, ReleaseListResponse, ReleaseResponse, ReleaseStateResponse,
-    UpdateReleaseRequest,
+    CreateReleaseRequest, DeprecateRequest, FromLatestRequest, ReleaseListParams,
+    ReleaseListResponse, ReleaseResponse, UpdateReleaseRequest,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
+use crate::handlers::created;
 
-fn created_or_existing(release: relman_domain::Release, created: bool) -> HttpResponse {
-    let mut res = if created {
-        HttpResponse::Created()
+fn created_or_existing(release: relman_domain::Release, is_new: bool) -> HttpResponse {
+    if is_new {
+        let location = format!("/api/v1/releases/{}", release.id);
+        created(location, &ReleaseResponse::from(release))
     } else {
-        HttpResponse::Ok()
-    };
-    res.json(ReleaseResponse::from(release))
+        HttpResponse::Ok().json(ReleaseResponse::from(release))
+    }
 }
 
 /// Creates a release bundle from member selectors. Repeating a create with the same name and the
