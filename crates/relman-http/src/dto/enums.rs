@@ -18,12 +18,18 @@ macro_rules! wire_enum {
         $name:ident from $domain:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }
     ) => {
         $(#[$meta])*
+        // The derives read `rename_all` (utoipa cannot read a `rename` built from a macro
+        // fragment); the `wire_names_match` test holds `as_str` and serde to the same names.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $wire)] $variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
             /// The wire name.
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -161,5 +167,26 @@ impl CheckStage {
             "configuration" => Self::Configuration,
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<T: Serialize + Copy>(all: &[T], as_str: impl Fn(T) -> &'static str) {
+        for v in all {
+            assert_eq!(serde_json::to_value(v).ok(), Some(as_str(*v).into()));
+        }
+    }
+
+    #[test]
+    fn wire_names_match() {
+        check(ReleaseStatusName::ALL, ReleaseStatusName::as_str);
+        check(DeploymentStatusName::ALL, DeploymentStatusName::as_str);
+        check(OutcomeName::ALL, OutcomeName::as_str);
+        check(EnvironmentStatusName::ALL, EnvironmentStatusName::as_str);
+        check(VersionSourceName::ALL, VersionSourceName::as_str);
+        check(VersioningStrategyName::ALL, VersioningStrategyName::as_str);
     }
 }

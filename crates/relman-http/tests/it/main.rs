@@ -12,6 +12,7 @@ mod environments;
 mod errors;
 mod integrations;
 mod meta;
+mod openapi_spec;
 mod release_fixtures;
 mod release_lifecycle;
 mod releases;
