@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod enums;
 pub mod environments;
 pub mod integrations;
+pub mod release_list;
 pub mod release_reports;
 pub mod releases;
 pub mod schemas;

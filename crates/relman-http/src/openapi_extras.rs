@@ -118,7 +118,6 @@ const LINKS: &[LinkFamily] = &[
             ("get_environment", ID),
             ("update_environment", ID),
             ("delete_environment", ID),
-            ("get_current_release", ID),
             (
                 "list_deployments",
                 &[("query.environmentId", "$response.body#/id")],

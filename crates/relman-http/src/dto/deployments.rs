@@ -88,8 +88,8 @@ pub struct DeploymentListParams {
     pub environment_id: Option<String>,
     /// Only deployments of this release (UUID or name).
     pub release_id: Option<String>,
-    /// Page number, from 1.
-    #[param(minimum = 1, maximum = 92233720368547759_i64)]
+    /// Page number, from 1 (at most 1000000000).
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<i64>,
     /// Deployments per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]

@@ -78,10 +78,11 @@ pub struct CreateIntegrationRequest {
     #[schema(example = "ghcr", pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
     /// Base URL: `https://host[:port][/path]`, or `http://…` with `insecure: true`; no
-    /// credentials, query or fragment.
+    /// credentials, query or fragment. (An IPv6 literal host, `https://[::1]:5000`, is accepted
+    /// too; the pattern leaves it out.)
     #[schema(
         example = "https://ghcr.io",
-        pattern = r"^https?://[^/?# @]+(/[^?# ]*)?$"
+        pattern = r"^https?://[^/?# @\[\]]+(/[^?# ]*)?$"
     )]
     pub url: String,
     /// Allows plain HTTP.
@@ -107,7 +108,7 @@ pub struct UpdateIntegrationRequest {
     pub name: Option<String>,
     /// New URL (`http://` only with `insecure: true`, given or stored).
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false, pattern = r"^https?://[^/?# @]+(/[^?# ]*)?$")]
+    #[schema(nullable = false, pattern = r"^https?://[^/?# @\[\]]+(/[^?# ]*)?$")]
     pub url: Option<String>,
     /// New insecure flag.
     #[serde(default, deserialize_with = "present")]

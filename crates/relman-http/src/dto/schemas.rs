@@ -13,8 +13,16 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::dto::integrations::AuthBody;
 
 /// The credential variants: schema name, `type` value, description, secret-free fields and secret
-/// fields (written `format: password`).
-const AUTH_VARIANTS: [(&str, &str, &str, &[&str], &[&str]); 3] = [
+/// fields (written `format: password`). Every field is a non-empty string.
+type AuthVariant = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+const AUTH_VARIANTS: [AuthVariant; 3] = [
     ("NoAuth", "none", "Anonymous access.", &[], &[]),
     (
         "BasicAuth",
@@ -45,10 +53,13 @@ fn auth_variant(kind: &str, description: &str, plain: &[&str], secret: &[&str]) 
         .required("type")
         .additional_properties(Some(AdditionalProperties::FreeForm(false)));
     for field in plain {
-        object = object.property(*field, string()).required(*field);
+        object = object
+            .property(*field, string().min_length(Some(1)))
+            .required(*field);
     }
     for field in secret {
         let schema = string()
+            .min_length(Some(1))
             .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
                 utoipa::openapi::KnownFormat::Password,
             )))
