@@ -181,7 +181,11 @@ impl RegistryIntegration {
         };
         if let Some(rest) = rest {
             let host = rest.split('/').next().unwrap_or("");
-            if host.is_empty() || host.contains('@') || rest.contains(['?', '#', ' ']) {
+            if host.is_empty()
+                || host.contains('@')
+                || rest.contains(['?', '#', ' '])
+                || !brackets_ok(host)
+            {
                 push(
                     "url",
                     "must be a base URL: a host, optional port and path, no credentials or query",
@@ -219,6 +223,21 @@ impl RegistryIntegration {
     }
 }
 
+/// Square brackets appear in a host only around an IPv6 literal: `[::1]` or `[::1]:5000`.
+fn brackets_ok(host: &str) -> bool {
+    if !host.contains(['[', ']']) {
+        return true;
+    }
+    let Some((literal, port)) = host.strip_prefix('[').and_then(|h| h.split_once(']')) else {
+        return false;
+    };
+    literal.parse::<std::net::Ipv6Addr>().is_ok()
+        && (port.is_empty()
+            || port
+                .strip_prefix(':')
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +268,11 @@ mod tests {
             ("https://user:pw@ghcr.io", false, false),
             ("https://ghcr.io?x=1", false, false),
             ("ghcr.io", false, false),
+            ("http://[::1]:5000/v", true, true),
+            ("https://[", false, false),
+            ("https://a[b]", false, false),
+            ("https://[::1]x", false, false),
+            ("https://[abcde]", false, false),
         ];
         for (url, insecure, ok) in cases {
             assert_eq!(

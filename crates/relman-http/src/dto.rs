@@ -3,9 +3,13 @@
 pub mod audit;
 pub mod components;
 pub mod deployments;
+pub mod enums;
 pub mod environments;
 pub mod integrations;
+pub mod release_list;
+pub mod release_reports;
 pub mod releases;
+pub mod schemas;
 pub mod tokens;
 pub mod versions;
 

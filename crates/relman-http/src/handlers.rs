@@ -9,3 +9,15 @@ pub mod meta;
 pub mod releases;
 pub mod tokens;
 pub mod version_maps;
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use serde::Serialize;
+
+/// 201 with the new resource's URL in `Location` (declared on the operation by
+/// `openapi_extras`, which lists the operations that call this).
+pub(crate) fn created(location: String, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}

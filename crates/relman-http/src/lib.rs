@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod handlers;
+pub mod openapi_extras;
 pub mod rate_limit;
 pub mod request_id;
 pub mod state;
@@ -127,7 +128,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    document_common_errors(&mut api);
+    // Access first, so that the answers it adds (403, 429) get the common headers too.
+    access::document(&mut api);
+    openapi_extras::apply(&mut api);
     api
 }
 
@@ -143,35 +146,6 @@ pub(crate) fn problem_response(description: &str) -> utoipa::openapi::Response {
                 .build(),
         )
         .build()
-}
-
-/// Adds the answers every operation of a kind can give, so no handler can forget them: the
-/// access rules (security, 401, 403, 429) on every operation; 413 and 415 on every operation that
-/// takes a body.
-fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
-    access::document(api);
-    for item in api.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
-            if op.request_body.is_some() {
-                for (status, description) in [
-                    ("413", "Body too large"),
-                    ("415", "The body is not application/json"),
-                ] {
-                    op.responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| problem_response(description).into());
-                }
-            }
-        }
-    }
 }
 
 /// The application: every route, problem+json for anything unmatched, request ids and access logs.

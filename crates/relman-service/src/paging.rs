@@ -3,6 +3,10 @@
 use crate::input::Errors;
 use crate::releases::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
 
+/// The highest page number accepted: a bound clients can be told (and the OpenAPI document
+/// states) instead of one that depends on `pageSize` through overflow.
+pub(crate) const MAX_PAGE: i64 = 1_000_000_000;
+
 /// A validated page request.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PageRequest {
@@ -18,13 +22,15 @@ impl PageRequest {
         let page = page.unwrap_or(1);
         if page < 1 {
             errors.push("page", "must be 1 or more");
+        } else if page > MAX_PAGE {
+            errors.push("page", format!("must be at most {MAX_PAGE}"));
         }
         let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
             errors.push("pageSize", format!("must be between 1 and {MAX_PAGE_SIZE}"));
         }
         let offset = (page.max(1) - 1).checked_mul(page_size.max(1));
-        if offset.is_none() {
+        if offset.is_none() && (1..=MAX_PAGE).contains(&page) {
             errors.push("page", "is too large");
         }
         Self {

@@ -30,6 +30,7 @@ pub struct AuditEventResponse {
     /// The changed resource's id.
     pub resource_id: String,
     /// The `X-Request-Id` of the request that made the change.
+    #[schema(required = true)]
     pub request_id: Option<String>,
     /// A short account of what changed.
     pub summary: String,
@@ -77,8 +78,8 @@ pub struct AuditEventParams {
     /// Before this time (RFC 3339).
     #[param(format = DateTime)]
     pub until: Option<String>,
-    /// Page number, from 1.
-    #[param(minimum = 1)]
+    /// Page number, from 1 (at most 1000000000).
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<i64>,
     /// Items per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]

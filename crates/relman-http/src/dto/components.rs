@@ -6,17 +6,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::dto::enums::VersioningStrategyName;
 use crate::dto::{nullable, present, rfc3339};
 
 /// An ordered channel rule: tags matching `pattern` (a regular expression) belong to `channel`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ChannelRuleBody {
-    /// Regular expression over the tag; matches anywhere unless anchored.
-    #[schema(example = "^nightly-")]
+    /// Regular expression over the tag (Rust `regex` syntax); matches anywhere unless anchored.
+    #[schema(example = "^nightly-", format = Regex)]
     pub pattern: String,
     /// The channel for matching tags.
-    #[schema(example = "nightly")]
+    #[schema(example = "nightly", pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub channel: String,
 }
 
@@ -27,24 +28,30 @@ pub struct CreateComponentRequest {
     /// Unique slug `[a-z0-9][a-z0-9-]{0,62}`; usable in paths in place of the id.
     #[schema(example = "api", pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
-    /// Human-readable name; defaults to `name`.
-    #[schema(example = "API Service")]
+    /// Human-readable name (1-200 characters, not blank); defaults to `name`.
+    #[schema(
+        example = "API Service",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub display_name: Option<String>,
-    /// Repository path inside the registry.
+    /// Repository path inside the registry (at most 255 characters).
     #[schema(
         example = "myorg/api",
+        max_length = 255,
         pattern = r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
     )]
     pub image_repository: String,
     /// The registry integration serving the repository, by UUID or name.
     pub registry_integration_id: Option<String>,
-    /// How tags are ordered; only `semver` today.
-    #[schema(example = "semver")]
-    pub versioning_strategy: Option<String>,
+    /// How tags are ordered; only `semver` today (the default).
+    pub versioning_strategy: Option<VersioningStrategyName>,
     /// Channel used when a release member names no version; defaults to `stable`.
     #[schema(example = "stable", pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub default_channel: Option<String>,
-    /// Only tags matching this regular expression are tracked.
+    /// Only tags matching this regular expression (Rust `regex` syntax) are tracked.
+    #[schema(format = Regex)]
     pub tag_pattern: Option<String>,
     /// Ordered overrides of the default channel classification.
     pub channel_rules: Option<Vec<ChannelRuleBody>>,
@@ -60,12 +67,19 @@ pub struct CreateComponentRequest {
 pub struct UpdateComponentRequest {
     /// New unique slug.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: Option<String>,
-    /// New display name.
+    /// New display name (1-200 characters, not blank).
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     /// New repository path.
     #[serde(default, deserialize_with = "present")]
+    #[schema(
+        nullable = false,
+        max_length = 255,
+        pattern = r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
+    )]
     pub image_repository: Option<String>,
     /// New integration (UUID or name); `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
@@ -73,16 +87,19 @@ pub struct UpdateComponentRequest {
     pub registry_integration_id: Option<Option<String>>,
     /// New versioning strategy.
     #[serde(default, deserialize_with = "present")]
-    pub versioning_strategy: Option<String>,
+    #[schema(nullable = false)]
+    pub versioning_strategy: Option<VersioningStrategyName>,
     /// New default channel.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub default_channel: Option<String>,
     /// New tag pattern; `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Regex)]
     pub tag_pattern: Option<Option<String>>,
     /// New rules, replacing all current ones.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub channel_rules: Option<Vec<ChannelRuleBody>>,
     /// New own sync interval in seconds (`0` = never scheduled, otherwise 60–604800); `null`
     /// goes back to the server's interval.
@@ -107,19 +124,20 @@ pub struct ComponentResponse {
     #[schema(example = "myorg/api")]
     pub image_repository: String,
     /// The registry integration serving the repository.
+    #[schema(required = true)]
     pub registry_integration_id: Option<Uuid>,
     /// How tags are ordered.
-    #[schema(example = "semver")]
-    pub versioning_strategy: String,
+    pub versioning_strategy: VersioningStrategyName,
     /// Channel used when a release member names no version.
     #[schema(example = "stable")]
     pub default_channel: String,
     /// Only tags matching this are tracked.
+    #[schema(required = true)]
     pub tag_pattern: Option<String>,
     /// Ordered channel overrides.
     pub channel_rules: Vec<ChannelRuleBody>,
     /// Own scheduled-sync interval in seconds; `0` = never scheduled, `null` = the server's.
-    #[schema(example = 3600)]
+    #[schema(example = 3600, required = true)]
     pub sync_interval_seconds: Option<u32>,
     /// When it was created (RFC 3339, UTC).
     #[schema(format = DateTime, example = "2026-01-10T14:23:45Z")]
@@ -147,7 +165,7 @@ impl From<CreateComponentRequest> for ComponentInput {
             display_name: r.display_name,
             image_repository: r.image_repository,
             registry_integration_id: r.registry_integration_id,
-            versioning_strategy: r.versioning_strategy,
+            versioning_strategy: r.versioning_strategy.map(|s| s.as_str().to_owned()),
             default_channel: r.default_channel,
             tag_pattern: r.tag_pattern,
             channel_rules: rules(r.channel_rules).unwrap_or_default(),
@@ -163,7 +181,7 @@ impl From<UpdateComponentRequest> for ComponentPatch {
             display_name: r.display_name,
             image_repository: r.image_repository,
             registry_integration_id: r.registry_integration_id,
-            versioning_strategy: r.versioning_strategy,
+            versioning_strategy: r.versioning_strategy.map(|s| s.as_str().to_owned()),
             default_channel: r.default_channel,
             tag_pattern: r.tag_pattern,
             channel_rules: rules(r.channel_rules),
@@ -180,7 +198,7 @@ impl From<Component> for ComponentResponse {
             display_name: c.display_name,
             image_repository: c.image_repository,
             registry_integration_id: c.registry_integration_id,
-            versioning_strategy: c.versioning_strategy.as_str().to_owned(),
+            versioning_strategy: c.versioning_strategy.into(),
             default_channel: c.default_channel.to_string(),
             tag_pattern: c.tag_pattern.map(|p| p.as_str().to_owned()),
             channel_rules: c

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::dto::enums::{DeploymentStatusName, OutcomeName};
 use crate::dto::releases::PageMeta;
 use crate::dto::rfc3339;
 
@@ -14,7 +15,7 @@ use crate::dto::rfc3339;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PromoteRequest {
     /// The environment, by UUID or name.
-    #[schema(example = "staging")]
+    #[schema(example = "staging", pattern = r"\S")]
     pub environment_id: String,
 }
 
@@ -22,11 +23,15 @@ pub struct PromoteRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CompleteDeploymentRequest {
-    /// `succeeded` or `failed`.
-    #[schema(example = "succeeded")]
-    pub outcome: String,
-    /// What happened, in the CD tool's words (up to 2000 characters).
-    #[schema(example = "rolled out 3/3 replicas")]
+    /// How it finished.
+    pub outcome: OutcomeName,
+    /// What happened, in the CD tool's words (1-2000 characters, not blank).
+    #[schema(
+        example = "rolled out 3/3 replicas",
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"\S"
+    )]
     pub message: Option<String>,
 }
 
@@ -46,10 +51,10 @@ pub struct DeploymentResponse {
     /// Its display name (as in the release state).
     #[schema(example = "Staging")]
     pub environment_name: String,
-    /// `in_progress`, `succeeded` or `failed`.
-    #[schema(example = "in_progress")]
-    pub status: String,
+    /// Where it stands.
+    pub status: DeploymentStatusName,
     /// What the CD tool said when it finished.
+    #[schema(required = true)]
     pub message: Option<String>,
     /// When the promotion started it.
     #[schema(format = DateTime)]
@@ -58,9 +63,10 @@ pub struct DeploymentResponse {
     #[schema(example = "admin")]
     pub started_by: String,
     /// When it finished.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     pub completed_at: Option<String>,
     /// Who reported the outcome.
+    #[schema(required = true)]
     pub completed_by: Option<String>,
 }
 
@@ -83,16 +89,18 @@ pub struct DeploymentListParams {
     pub environment_id: Option<String>,
     /// Only deployments of this release (UUID or name).
     pub release_id: Option<String>,
-    /// Page number, from 1.
+    /// Page number, from 1 (at most 1000000000).
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<i64>,
     /// Deployments per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
 }
 
 impl From<CompleteDeploymentRequest> for CompleteInput {
     fn from(r: CompleteDeploymentRequest) -> Self {
         Self {
-            outcome: r.outcome,
+            outcome: r.outcome.as_str().to_owned(),
             message: r.message,
         }
     }
@@ -118,7 +126,7 @@ impl From<DeploymentRecord> for DeploymentResponse {
             release_name: r.release_name,
             environment_id: d.environment_id,
             environment_name: r.environment_name,
-            status: d.status.to_string(),
+            status: d.status.into(),
             message: d.message,
             started_at: rfc3339(d.started_at),
             started_by: d.started_by,

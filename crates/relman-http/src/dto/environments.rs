@@ -13,10 +13,16 @@ use crate::dto::{present, rfc3339};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateEnvironmentRequest {
     /// Unique slug: 1-63 of `a-z 0-9 -`, starting with a letter or digit.
-    #[schema(example = "production")]
+    #[schema(example = "production", pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
-    /// Human-readable name; defaults to `name`. The release state calls it `environmentName`.
-    #[schema(example = "Production")]
+    /// Human-readable name (1-200 characters, not blank); defaults to `name`. The release state
+    /// calls it `environmentName`.
+    #[schema(
+        example = "Production",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub display_name: Option<String>,
     /// Position in the promotion path; unique, lower comes first.
     #[schema(example = 30)]
@@ -32,15 +38,19 @@ pub struct CreateEnvironmentRequest {
 pub struct UpdateEnvironmentRequest {
     /// New name.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: Option<String>,
-    /// New display name.
+    /// New display name (1-200 characters, not blank).
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     /// New order (unique).
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub order: Option<i32>,
     /// New rule.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub requires_previous: Option<bool>,
 }
 

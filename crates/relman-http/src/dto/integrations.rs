@@ -6,34 +6,51 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::dto::enums::{AuthType, CheckStage};
 use crate::dto::{nullable, present, rfc3339};
 
-/// Credentials for a registry.
-#[derive(Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+/// Anonymous access: `{"type": "none"}` and nothing else.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoAuth {}
+
+/// HTTP basic credentials (also used at the registry's token endpoint).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuth {
+    /// User name.
+    pub username: String,
+    /// Password or access token; write-only.
+    pub password: String,
+}
+
+/// A ready-made bearer token; write-only.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BearerAuth {
+    /// The token.
+    pub token: String,
+}
+
+/// Credentials for a registry, told apart by `type`. Its schema (named variants with a
+/// discriminator) is written in [`crate::dto::schemas`].
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum AuthBody {
-    /// Anonymous. (A struct variant, so that stray fields such as a token are refused.)
-    None {},
-    /// HTTP basic credentials (also used at the registry's token endpoint).
-    Basic {
-        /// User name.
-        username: String,
-        /// Password or access token; write-only.
-        password: String,
-    },
-    /// A ready-made bearer token; write-only.
-    Bearer {
-        /// The token.
-        token: String,
-    },
+    /// Anonymous.
+    None(NoAuth),
+    /// User name and password.
+    Basic(BasicAuth),
+    /// A bearer token.
+    Bearer(BearerAuth),
 }
 
 impl std::fmt::Debug for AuthBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::None {} => "none",
-            Self::Basic { .. } => "basic(***)",
-            Self::Bearer { .. } => "bearer(***)",
+            Self::None(_) => "none",
+            Self::Basic(_) => "basic(***)",
+            Self::Bearer(_) => "bearer(***)",
         })
     }
 }
@@ -41,12 +58,12 @@ impl std::fmt::Debug for AuthBody {
 impl From<AuthBody> for AuthInput {
     fn from(a: AuthBody) -> Self {
         match a {
-            AuthBody::None {} => Self::None,
-            AuthBody::Basic { username, password } => Self::Basic {
+            AuthBody::None(NoAuth {}) => Self::None,
+            AuthBody::Basic(BasicAuth { username, password }) => Self::Basic {
                 username,
                 password: Secret::new(password),
             },
-            AuthBody::Bearer { token } => Self::Bearer {
+            AuthBody::Bearer(BearerAuth { token }) => Self::Bearer {
                 token: Secret::new(token),
             },
         }
@@ -60,8 +77,13 @@ pub struct CreateIntegrationRequest {
     /// Unique slug.
     #[schema(example = "ghcr", pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: String,
-    /// Base URL: `https://…`, or `http://…` with `insecure: true`.
-    #[schema(example = "https://ghcr.io")]
+    /// Base URL: `https://host[:port][/path]`, or `http://…` with `insecure: true`; no
+    /// credentials, query or fragment. (An IPv6 literal host, `https://[::1]:5000`, is accepted
+    /// too; the pattern leaves it out.)
+    #[schema(
+        example = "https://ghcr.io",
+        pattern = r"^https?://[^/?# @\[\]]+(/[^?# ]*)?$"
+    )]
     pub url: String,
     /// Allows plain HTTP.
     #[serde(default)]
@@ -71,7 +93,7 @@ pub struct CreateIntegrationRequest {
     /// Most requests in flight at once (1-64, default 8).
     #[schema(minimum = 1, maximum = 64)]
     pub max_concurrency: Option<u32>,
-    /// Pacing of requests per second.
+    /// Pacing of requests per second (above 0, at most 10000).
     #[schema(exclusive_minimum = 0.0, maximum = 10000.0)]
     pub requests_per_second: Option<f64>,
 }
@@ -82,23 +104,27 @@ pub struct CreateIntegrationRequest {
 pub struct UpdateIntegrationRequest {
     /// New name.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: Option<String>,
-    /// New URL.
+    /// New URL (`http://` only with `insecure: true`, given or stored).
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, pattern = r"^https?://[^/?# @\[\]]+(/[^?# ]*)?$")]
     pub url: Option<String>,
     /// New insecure flag.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub insecure: Option<bool>,
-    /// New credentials.
+    /// New credentials, replacing the stored ones.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub auth: Option<AuthBody>,
-    /// New limit; `null` restores the default.
+    /// New limit (1-64); `null` restores the default.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 64)]
     pub max_concurrency: Option<Option<u32>>,
-    /// New pacing; `null` removes it.
+    /// New pacing (above 0, at most 10000); `null` removes it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = 0.0, maximum = 10000.0)]
     pub requests_per_second: Option<Option<f64>>,
 }
 
@@ -114,16 +140,18 @@ pub struct IntegrationResponse {
     pub url: String,
     /// Plain HTTP allowed.
     pub insecure: bool,
-    /// `none`, `basic` or `bearer`.
-    #[schema(example = "basic")]
-    pub auth_type: String,
+    /// The kind of credentials stored.
+    pub auth_type: AuthType,
     /// The basic-auth user name, when there is one (not a secret).
+    #[schema(required = true)]
     pub username: Option<String>,
     /// Whether a password or token is stored.
     pub has_credentials: bool,
-    /// Most requests in flight.
+    /// Most requests in flight; `null` when the client default applies.
+    #[schema(required = true)]
     pub max_concurrency: Option<u32>,
-    /// Pacing.
+    /// Pacing; `null` when unpaced.
+    #[schema(required = true)]
     pub requests_per_second: Option<f64>,
     /// When it was created.
     #[schema(format = DateTime)]
@@ -140,7 +168,7 @@ impl From<IntegrationSummary> for IntegrationResponse {
             name: i.name.to_string(),
             url: i.url,
             insecure: i.insecure,
-            auth_type: i.auth_kind.to_owned(),
+            auth_type: AuthType::of_kind(i.auth_kind),
             username: i.username,
             has_credentials: i.has_credentials,
             max_concurrency: i.max_concurrency,
@@ -189,9 +217,11 @@ impl From<UpdateIntegrationRequest> for IntegrationPatch {
 pub struct IntegrationTestResponse {
     /// The registry answered `/v2/` with the configured credentials.
     pub ok: bool,
-    /// Where it failed: `connection`, `registry`, `token_endpoint` or `configuration`.
-    pub stage: Option<String>,
-    /// The HTTP status that failed it.
+    /// Where it failed; `null` when it did not.
+    #[schema(required = true)]
+    pub stage: Option<CheckStage>,
+    /// The HTTP status that failed it; `null` when there was none.
+    #[schema(required = true)]
     pub status: Option<u16>,
     /// What happened.
     pub message: String,
@@ -203,7 +233,7 @@ impl From<relman_service::IntegrationCheck> for IntegrationTestResponse {
     fn from(c: relman_service::IntegrationCheck) -> Self {
         Self {
             ok: c.ok,
-            stage: c.stage.map(str::to_owned),
+            stage: c.stage.and_then(CheckStage::parse),
             status: c.status,
             message: c.message,
             registry_requests: c.registry_requests,

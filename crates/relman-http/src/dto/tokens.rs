@@ -84,17 +84,18 @@ pub struct TokenResponse {
     #[schema(format = DateTime)]
     pub created_at: String,
     /// When it stops working; `null` for never.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     pub expires_at: Option<String>,
     /// When it last authenticated a request (to the minute); `null` if never.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     pub last_used_at: Option<String>,
     /// When it was revoked; `null` while it is live.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     pub revoked_at: Option<String>,
     /// Who created it.
     pub created_by: String,
     /// Its request budget; `null` for unlimited.
+    #[schema(required = true)]
     pub requests_per_second: Option<f64>,
 }
 

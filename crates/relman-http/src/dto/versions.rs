@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::dto::enums::VersionSourceName;
 use crate::dto::rfc3339;
 
 /// Manually assigns a semver and channel to a tag (and its digest).
@@ -18,8 +19,11 @@ pub struct CreateVersionMapRequest {
     /// The tag being mapped.
     #[schema(example = "v2.3.1", pattern = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")]
     pub tag: String,
-    /// Semantic version to assign; parsed from the tag when absent.
-    #[schema(example = "2.3.1")]
+    /// Semantic version to assign (a leading `v` allowed); parsed from the tag when absent.
+    #[schema(
+        example = "2.3.1",
+        pattern = r"^v?(0|[1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,18})(-(0|[1-9][0-9]{0,18}|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9][0-9]{0,18}|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\+[0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*)?$"
+    )]
     pub semver: Option<String>,
     /// Channel to assign; classified from the semver when absent.
     #[schema(example = "stable", pattern = r"^[a-z][a-z0-9-]{0,31}$")]
@@ -43,6 +47,7 @@ pub struct PlatformBody {
     #[schema(example = "arm64")]
     pub architecture: String,
     /// Architecture variant.
+    #[schema(required = true)]
     pub variant: Option<String>,
     /// The platform manifest's digest.
     pub digest: String,
@@ -63,18 +68,17 @@ pub struct VersionResponse {
     #[schema(example = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
     pub digest: String,
     /// Semantic version, when the tag is one or a map assigned one.
-    #[schema(example = "2.3.1")]
+    #[schema(example = "2.3.1", required = true)]
     pub semver: Option<String>,
     /// Release channel.
-    #[schema(example = "stable")]
+    #[schema(example = "stable", required = true)]
     pub channel: Option<String>,
     /// `sync` (from the registry) or `manual` (a version map; sync never overwrites it).
-    #[schema(example = "manual")]
-    pub source: String,
+    pub source: VersionSourceName,
     /// Per-platform digests when `digest` is a multi-arch index.
     pub platforms: Vec<PlatformBody>,
     /// When the image was built, if known.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     pub pushed_at: Option<String>,
     /// When relman first saw the tag.
     #[schema(format = DateTime)]
@@ -95,7 +99,7 @@ impl From<ComponentVersion> for VersionResponse {
             digest: v.digest.to_string(),
             semver: v.semver.map(|s| s.to_string()),
             channel: v.channel.map(|c| c.to_string()),
-            source: v.source.as_str().to_owned(),
+            source: v.source.into(),
             platforms: v.platforms.into_iter().map(platform).collect(),
             pushed_at: v.pushed_at.map(rfc3339),
             first_seen_at: rfc3339(v.first_seen_at),
@@ -156,9 +160,10 @@ pub struct VersionMapParams {
     /// Only this component (UUID or name).
     pub component_id: Option<String>,
     /// Only this channel.
+    #[param(pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub channel: Option<String>,
     /// Only `sync` or only `manual` mappings.
-    pub source: Option<String>,
+    pub source: Option<VersionSourceName>,
 }
 
 impl From<VersionMapParams> for VersionMapQuery {
@@ -166,7 +171,7 @@ impl From<VersionMapParams> for VersionMapQuery {
         Self {
             component_id: p.component_id,
             channel: p.channel,
-            source: p.source,
+            source: p.source.map(|s| s.as_str().to_owned()),
         }
     }
 }

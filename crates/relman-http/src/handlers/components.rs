@@ -10,6 +10,7 @@ use crate::dto::versions::{
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
+use crate::handlers::created;
 
 /// Registers a container component.
 #[utoipa::path(
@@ -33,7 +34,8 @@ pub async fn create_component(
     let c = service
         .create_component(&who.as_actor(), body.into())
         .await?;
-    Ok(HttpResponse::Created().json(ComponentResponse::from(c)))
+    let location = format!("/api/v1/components/{}", c.id);
+    Ok(created(location, &ComponentResponse::from(c)))
 }
 
 /// Lists every component, by name.

@@ -10,6 +10,7 @@ use crate::dto::deployments::{
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
+use crate::handlers::created;
 
 /// Promotes a release to an environment: opens a deployment there (status `in_progress`) and
 /// moves the release to `promoting`. A CD tool performs it and reports with
@@ -37,7 +38,8 @@ pub async fn promote_release(
     let deployment = service
         .promote_release(&who.as_actor(), &id, &body.environment_id)
         .await?;
-    Ok(HttpResponse::Created().json(DeploymentResponse::from(deployment)))
+    let location = format!("/api/v1/deployments/{}", deployment.deployment.id);
+    Ok(created(location, &DeploymentResponse::from(deployment)))
 }
 
 /// Finishes a deployment. `succeeded`: the release runs in the environment and the one before

@@ -10,6 +10,7 @@ use crate::dto::environments::{
 use crate::dto::releases::ReleaseResponse;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use crate::handlers::created;
 
 /// Creates an environment.
 #[utoipa::path(
@@ -33,7 +34,8 @@ pub async fn create_environment(
     let env = service
         .create_environment(&who.as_actor(), body.into())
         .await?;
-    Ok(HttpResponse::Created().json(EnvironmentResponse::from(env)))
+    let location = format!("/api/v1/environments/{}", env.id);
+    Ok(created(location, &EnvironmentResponse::from(env)))
 }
 
 /// Lists every environment, in promotion order.

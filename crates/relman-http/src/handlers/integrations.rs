@@ -9,6 +9,7 @@ use crate::dto::integrations::{
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use crate::handlers::created;
 
 /// Registers a container registry.
 #[utoipa::path(
@@ -31,7 +32,8 @@ pub async fn create_registry_integration(
     let i = service
         .create_integration(&who.as_actor(), body.into())
         .await?;
-    Ok(HttpResponse::Created().json(IntegrationResponse::from(&i)))
+    let location = format!("/api/v1/registry-integrations/{}", i.id);
+    Ok(created(location, &IntegrationResponse::from(&i)))
 }
 
 /// Lists registry integrations, by name.

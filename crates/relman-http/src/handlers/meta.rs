@@ -62,7 +62,7 @@ pub async fn readyz(
 #[utoipa::path(
     tag = "operations",
     operation_id = "get_openapi",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = crate::dto::schemas::OpenApiDocument))
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json(docs: web::Data<ApiDocuments>) -> HttpResponse {

@@ -9,21 +9,23 @@ use relman_domain::Scope;
 use relman_service::Service;
 
 use crate::auth::Principal;
+use crate::dto::enums::ReleaseStatusName;
+use crate::dto::release_reports::{ComparisonResponse, ReleaseStateResponse};
 use crate::dto::releases::{
-    ComparisonResponse, CreateReleaseRequest, DeprecateRequest, FromLatestRequest,
-    ReleaseListParams, ReleaseListResponse, ReleaseResponse, ReleaseStateResponse,
-    UpdateReleaseRequest,
+    CreateReleaseRequest, DeprecateRequest, FromLatestRequest, ReleaseListParams,
+    ReleaseListResponse, ReleaseResponse, UpdateReleaseRequest,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
+use crate::handlers::created;
 
-fn created_or_existing(release: relman_domain::Release, created: bool) -> HttpResponse {
-    let mut res = if created {
-        HttpResponse::Created()
+fn created_or_existing(release: relman_domain::Release, is_new: bool) -> HttpResponse {
+    if is_new {
+        let location = format!("/api/v1/releases/{}", release.id);
+        created(location, &ReleaseResponse::from(release))
     } else {
-        HttpResponse::Ok()
-    };
-    res.json(ReleaseResponse::from(release))
+        HttpResponse::Ok().json(ReleaseResponse::from(release))
+    }
 }
 
 /// Creates a release bundle from member selectors. Repeating a create with the same name and the
@@ -167,7 +169,7 @@ pub async fn update_release(
     id: web::Path<String>,
     JsonBody(body): JsonBody<UpdateReleaseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.status.as_deref() == Some("deprecated") {
+    if body.status == Some(ReleaseStatusName::Deprecated) {
         service
             .check_release_protection(&id, who.scope == Scope::Admin)
             .await?;

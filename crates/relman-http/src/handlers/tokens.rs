@@ -28,12 +28,13 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let issued = service.create_token(&who.as_actor(), body.into()).await?;
     let location = format!("/api/v1/tokens/{}", issued.token.id);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(CreatedTokenResponse {
+    Ok(crate::handlers::created(
+        location,
+        &CreatedTokenResponse {
             token: issued.token.into(),
             secret: issued.secret,
-        }))
+        },
+    ))
 }
 
 /// Lists the live (not revoked) tokens, newest first. Never shows a secret.

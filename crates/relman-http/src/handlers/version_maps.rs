@@ -18,6 +18,8 @@ use crate::extract::{JsonBody, QueryParams};
         (status = 200, description = "Replaced the mapping of an already known tag", body = VersionResponse),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No digest given and the registry does not have the tag (`unresolvable_version`)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "No digest given and the registry failed while resolving the tag", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

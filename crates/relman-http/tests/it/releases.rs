@@ -550,6 +550,7 @@ async fn list_parameters_are_checked(store: Store) {
         ("page=-1", "page"),
         ("page=two", "page"),
         ("page=9223372036854775807&pageSize=100", "page"),
+        ("page=1000000001", "page"),
         ("status=released", "status"),
         ("status=", "status"),
         ("sort=name", "sort"),

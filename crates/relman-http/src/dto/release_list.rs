@@ -1,0 +1,138 @@
+//! The release list: its items, paging and filters.
+
+use relman_domain::ReleaseSummary;
+use relman_service::{Page, ReleaseQuery};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::dto::enums::ReleaseStatusName;
+use crate::dto::rfc3339;
+
+/// One release in the list.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseListItem {
+    /// Identity.
+    pub id: Uuid,
+    /// Unique name.
+    #[schema(example = "myapp-v2.3.1")]
+    pub name: String,
+    /// Life-cycle status.
+    pub status: ReleaseStatusName,
+    /// How many members it has.
+    #[schema(example = 3)]
+    pub component_count: u32,
+    /// When it was created.
+    #[schema(format = DateTime, example = "2026-01-10T14:23:45Z")]
+    pub created_at: String,
+    /// Human-readable name.
+    pub display_name: String,
+    /// Content digest.
+    pub digest: String,
+    /// The bundle's own semantic version.
+    #[schema(required = true)]
+    pub version: Option<String>,
+    /// Whether it is a prerelease.
+    pub prerelease: bool,
+    /// Who created it.
+    pub created_by: String,
+    /// When it last changed.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// Paging information of a list.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PageMeta {
+    /// This page (1-based).
+    #[schema(example = 1)]
+    pub page: u64,
+    /// Items per page.
+    #[schema(example = 20)]
+    pub page_size: u64,
+    /// Items over all pages.
+    #[schema(example = 150)]
+    pub total_count: u64,
+    /// Number of pages.
+    #[schema(example = 8)]
+    pub total_pages: u64,
+}
+
+impl PageMeta {
+    /// The paging of a service page.
+    pub fn of<T>(page: &Page<T>) -> Self {
+        Self {
+            page: page.page,
+            page_size: page.page_size,
+            total_count: page.total_count,
+            total_pages: page.total_pages,
+        }
+    }
+}
+
+/// A page of releases.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseListResponse {
+    /// The releases of this page, newest first.
+    pub data: Vec<ReleaseListItem>,
+    /// Paging.
+    pub meta: PageMeta,
+}
+
+/// Filters and paging for the release list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ReleaseListParams {
+    /// Only this status.
+    pub status: Option<ReleaseStatusName>,
+    /// Only releases with a member of this component (UUID or name).
+    pub component_id: Option<String>,
+    /// Page number, from 1 (at most 1000000000).
+    #[param(minimum = 1, maximum = 1_000_000_000)]
+    pub page: Option<i64>,
+    /// Releases per page, 1-100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub page_size: Option<i64>,
+}
+
+impl From<ReleaseListParams> for ReleaseQuery {
+    fn from(p: ReleaseListParams) -> Self {
+        Self {
+            status: p.status.map(|s| s.as_str().to_owned()),
+            component_id: p.component_id,
+            page: p.page,
+            page_size: p.page_size,
+        }
+    }
+}
+
+impl From<ReleaseSummary> for ReleaseListItem {
+    fn from(r: ReleaseSummary) -> Self {
+        Self {
+            id: r.id,
+            name: r.name.to_string(),
+            status: r.status.into(),
+            component_count: r.component_count,
+            created_at: rfc3339(r.created_at),
+            display_name: r.display_name,
+            digest: r.digest.to_string(),
+            version: r.version.map(|v| v.to_string()),
+            prerelease: r.prerelease,
+            created_by: r.created_by,
+            updated_at: rfc3339(r.updated_at),
+        }
+    }
+}
+
+impl From<Page<ReleaseSummary>> for ReleaseListResponse {
+    fn from(p: Page<ReleaseSummary>) -> Self {
+        Self {
+            meta: PageMeta::of(&p),
+            data: p.items.into_iter().map(Into::into).collect(),
+        }
+    }
+}
