@@ -152,17 +152,18 @@ impl Service {
         Ok(self.store.list_tokens().await?)
     }
 
-    /// A token by id (revoked ones too: their ids appear in the audit trail).
+    /// A live token by id; a revoked one is gone for the API (its id stays in the audit trail).
     pub async fn token(&self, key: &str) -> Result<ApiToken, ServiceError> {
         let not_found = || ServiceError::NotFound {
             resource: Resource::Token,
             key: key.to_owned(),
         };
         let id: Uuid = key.parse().map_err(|_| not_found())?;
-        self.store.token_by_id(id).await.map_err(|e| match e {
-            StorageError::NotFound => not_found(),
-            other => other.into(),
-        })
+        match self.store.token_by_id(id).await {
+            Ok(token) if token.revoked_at.is_none() => Ok(token),
+            Ok(_) | Err(StorageError::NotFound) => Err(not_found()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Revokes a token: it stops authenticating at once.

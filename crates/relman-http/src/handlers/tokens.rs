@@ -57,14 +57,14 @@ pub async fn list_tokens(
     Ok(HttpResponse::Ok().json(tokens))
 }
 
-/// One token by id, revoked ones included.
+/// One live token by id; a revoked token is not found.
 #[utoipa::path(
     tag = "tokens",
     operation_id = "get_token",
     params(("id" = uuid::Uuid, Path, description = "Token id")),
     responses(
         (status = 200, description = "The token", body = TokenResponse),
-        (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such live token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/tokens/{id}")]
