@@ -9,7 +9,6 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 use relman_domain::{Actor, Scope};
@@ -17,6 +16,7 @@ use relman_service::Service;
 
 use crate::auth::{Authenticator, Principal};
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::fallback::RouteTable;
 use crate::rate_limit::{RateLimits, add_budget_headers};
 use crate::request_id::RequestId;
@@ -116,8 +116,7 @@ pub async fn authorize(
         return refuse(
             req,
             ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
+                ErrorCode::Forbidden,
                 format!(
                     "this operation needs a token with the '{}' scope",
                     needed.as_str()

@@ -7,6 +7,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use relman_domain::ValidationError;
 use relman_service::ServiceError;
+
+pub use crate::error_code::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -35,8 +37,7 @@ pub struct Problem {
     /// What went wrong in this occurrence.
     pub detail: String,
     /// Stable, machine-readable error code (see docs/ERRORS.md).
-    #[schema(example = "validation_failed")]
-    pub code: String,
+    pub code: ErrorCode,
     /// Per-field errors, for validation failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldProblem>>,
@@ -46,7 +47,7 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     detail: String,
     errors: Option<Vec<FieldProblem>>,
     allow: Option<String>,
@@ -54,10 +55,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with a status, code and detail.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    /// An error with a code from the catalogue (which decides the status) and a detail.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
+            status: code.status(),
             code,
             detail: detail.into(),
             errors: None,
@@ -75,7 +76,7 @@ impl ApiError {
             .join("; ");
         Self {
             errors: Some(errors),
-            ..Self::new(StatusCode::BAD_REQUEST, "validation_failed", detail)
+            ..Self::new(ErrorCode::ValidationFailed, detail)
         }
     }
 
@@ -89,7 +90,7 @@ impl ApiError {
 
     /// 401: no token, or not a valid one.
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+        Self::new(ErrorCode::Unauthenticated, detail)
     }
 
     /// 405 with the methods the path allows.
@@ -97,11 +98,7 @@ impl ApiError {
         let allow = allowed.join(", ");
         Self {
             allow: Some(allow.clone()),
-            ..Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("allowed: {allow}"),
-            )
+            ..Self::new(ErrorCode::MethodNotAllowed, format!("allowed: {allow}"))
         }
     }
 
@@ -115,16 +112,16 @@ impl ApiError {
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        self.code
+        self.code.as_str()
     }
 
     pub(crate) fn problem(&self) -> Problem {
         Problem {
-            type_: format!("urn:relman:problem:{}", self.code),
+            type_: format!("urn:relman:problem:{}", self.code.as_str()),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code,
             errors: self.errors.clone(),
         }
     }
@@ -132,7 +129,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code.as_str(),
+            self.detail
+        )
     }
 }
 
@@ -176,28 +179,24 @@ impl From<ValidationError> for ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        use StatusCode as S;
         match e {
             ServiceError::Invalid(v) => v.into(),
-            ServiceError::NotFound { .. } => Self::new(S::NOT_FOUND, "not_found", e.to_string()),
-            ServiceError::NameExists { .. } => Self::new(S::CONFLICT, "name_exists", e.to_string()),
-            ServiceError::InUse { .. } => Self::new(S::CONFLICT, "in_use", e.to_string()),
+            ServiceError::NotFound { .. } => Self::new(ErrorCode::NotFound, e.to_string()),
+            ServiceError::NameExists { .. } => Self::new(ErrorCode::NameExists, e.to_string()),
+            ServiceError::InUse { .. } => Self::new(ErrorCode::InUse, e.to_string()),
             ServiceError::EmptyRelease { ref field } => {
                 let field = field.clone();
-                Self::new(S::BAD_REQUEST, "empty_release", e.to_string()).with_errors(vec![
-                    FieldProblem {
-                        field,
-                        message: "must hold at least one member".into(),
-                    },
-                ])
+                Self::new(ErrorCode::EmptyRelease, e.to_string()).with_errors(vec![FieldProblem {
+                    field,
+                    message: "must hold at least one member".into(),
+                }])
             }
             ServiceError::DuplicateComponent { ref field, .. } => {
                 let problem = FieldProblem {
                     field: format!("{field}.componentId"),
                     message: e.to_string(),
                 };
-                Self::new(S::BAD_REQUEST, "duplicate_component", e.to_string())
-                    .with_errors(vec![problem])
+                Self::new(ErrorCode::DuplicateComponent, e.to_string()).with_errors(vec![problem])
             }
             ServiceError::Unresolvable { ref members } => {
                 let problems = members
@@ -207,87 +206,67 @@ impl From<ServiceError> for ApiError {
                         message: m.reason.to_string(),
                     })
                     .collect();
-                Self::new(
-                    S::UNPROCESSABLE_ENTITY,
-                    "unresolvable_version",
-                    e.to_string(),
-                )
-                .with_errors(problems)
+                Self::new(ErrorCode::UnresolvableVersion, e.to_string()).with_errors(problems)
             }
             ServiceError::NameExistsDifferentContent { .. } => {
-                Self::new(S::CONFLICT, "name_exists", e.to_string())
+                Self::new(ErrorCode::NameExists, e.to_string())
             }
             ServiceError::InvalidTransition(_) => {
-                Self::new(S::CONFLICT, "invalid_transition", e.to_string())
+                Self::new(ErrorCode::InvalidTransition, e.to_string())
             }
             ServiceError::ReleaseImmutable { .. } => {
-                Self::new(S::CONFLICT, "release_immutable", e.to_string())
+                Self::new(ErrorCode::ReleaseImmutable, e.to_string())
             }
             ServiceError::NothingDeployed { .. } => {
-                Self::new(S::UNPROCESSABLE_ENTITY, "nothing_deployed", e.to_string())
+                Self::new(ErrorCode::NothingDeployed, e.to_string())
             }
-            ServiceError::Protected { .. } => Self::new(S::FORBIDDEN, "forbidden", e.to_string()),
+            ServiceError::Protected { .. } => Self::new(ErrorCode::Forbidden, e.to_string()),
             ServiceError::ConcurrentChange(ref source) => {
                 tracing::info!(error = %source, "write lost a race");
-                Self::new(S::CONFLICT, "concurrent_update", e.to_string())
+                Self::new(ErrorCode::ConcurrentUpdate, e.to_string())
             }
-            ServiceError::Contended { .. } => {
-                Self::new(S::CONFLICT, "concurrent_update", e.to_string())
-            }
-            ServiceError::OrderExists { .. } => {
-                Self::new(S::CONFLICT, "order_exists", e.to_string())
-            }
+            ServiceError::Contended { .. } => Self::new(ErrorCode::ConcurrentUpdate, e.to_string()),
+            ServiceError::OrderExists { .. } => Self::new(ErrorCode::OrderExists, e.to_string()),
             ServiceError::StatusByDeploymentOnly { .. } => {
-                Self::new(S::CONFLICT, "invalid_transition", e.to_string())
+                Self::new(ErrorCode::InvalidTransition, e.to_string())
             }
             ServiceError::ReleaseNotReady { .. } => {
-                Self::new(S::CONFLICT, "release_not_ready", e.to_string())
+                Self::new(ErrorCode::ReleaseNotReady, e.to_string())
             }
             ServiceError::ReleaseDeprecated { .. } => {
-                Self::new(S::CONFLICT, "release_deprecated", e.to_string())
+                Self::new(ErrorCode::ReleaseDeprecated, e.to_string())
             }
             ServiceError::PreviousEnvironmentRequired { .. } => {
-                Self::new(S::CONFLICT, "previous_environment_required", e.to_string())
+                Self::new(ErrorCode::PreviousEnvironmentRequired, e.to_string())
             }
             ServiceError::DeploymentInProgress { .. } => {
-                Self::new(S::CONFLICT, "deployment_in_progress", e.to_string())
+                Self::new(ErrorCode::DeploymentInProgress, e.to_string())
             }
             ServiceError::DeploymentCompleted { .. } => {
-                Self::new(S::CONFLICT, "deployment_completed", e.to_string())
+                Self::new(ErrorCode::DeploymentCompleted, e.to_string())
             }
-            ServiceError::NothingRunning { .. } => {
-                Self::new(S::NOT_FOUND, "not_found", e.to_string())
+            ServiceError::NothingRunning { .. } => Self::new(ErrorCode::NotFound, e.to_string()),
+            ServiceError::NoRegistryIntegration { .. } => {
+                Self::new(ErrorCode::NoRegistryIntegration, e.to_string())
             }
-            ServiceError::NoRegistryIntegration { .. } => Self::new(
-                S::UNPROCESSABLE_ENTITY,
-                "no_registry_integration",
-                e.to_string(),
-            ),
-            ServiceError::TagNotInRegistry { .. } => Self::new(
-                S::UNPROCESSABLE_ENTITY,
-                "unresolvable_version",
-                e.to_string(),
-            ),
+            ServiceError::TagNotInRegistry { .. } => {
+                Self::new(ErrorCode::UnresolvableVersion, e.to_string())
+            }
             ServiceError::Registry(_) => registry_error(&e),
             ServiceError::SyncInProgress { .. } => {
-                Self::new(S::CONFLICT, "sync_in_progress", e.to_string())
+                Self::new(ErrorCode::SyncInProgress, e.to_string())
             }
             ServiceError::NotReady(ref source) => {
                 tracing::warn!(error = %source, chain = ?source, "not ready");
                 Self::new(
-                    S::SERVICE_UNAVAILABLE,
-                    "not_ready",
+                    ErrorCode::NotReady,
                     "the database is not available; retry later",
                 )
             }
             ServiceError::Storage(ref source) => {
                 // The chain goes to the log, never to the client.
                 tracing::error!(error = %source, chain = ?source, "storage failure");
-                Self::new(
-                    S::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "an internal error occurred",
-                )
+                Self::new(ErrorCode::InternalError, "an internal error occurred")
             }
         }
     }
@@ -297,9 +276,9 @@ impl From<ServiceError> for ApiError {
 /// secrets in their `Display`, so the text is safe to return.
 fn registry_error(e: &ServiceError) -> ApiError {
     let code = if e.is_registry_auth_failure() {
-        "registry_auth_failed"
+        ErrorCode::RegistryAuthFailed
     } else {
-        "registry_error"
+        ErrorCode::RegistryError
     };
     let cause = std::error::Error::source(e)
         .map(ToString::to_string)
@@ -308,5 +287,5 @@ fn registry_error(e: &ServiceError) -> ApiError {
         Some(status) => format!("the registry answered {status}: {cause}"),
         None => format!("the registry could not be used: {cause}"),
     };
-    ApiError::new(StatusCode::BAD_GATEWAY, code, detail)
+    ApiError::new(code, detail)
 }

@@ -4,12 +4,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldProblem};
+use crate::error_code::ErrorCode;
 
 /// Limits for request bodies, registered as app data.
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +56,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "send the body as application/json",
                 ));
             }
@@ -67,8 +67,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {
                     ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_body",
+                        ErrorCode::InvalidBody,
                         format!("could not read the body: {e}"),
                     )
                 })?;
@@ -84,8 +83,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("the body exceeds the limit of {limit} bytes"),
     )
 }
@@ -94,8 +92,7 @@ fn too_large(limit: usize) -> ApiError {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let invalid = |e: serde_json::Error| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!("the body is not valid JSON: {e}"),
         )
     };
@@ -134,8 +131,7 @@ fn check_body_text(bytes: &[u8]) -> Result<(), ApiError> {
     }
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!("the body is not valid JSON: {e}"),
         )
     })?;

@@ -2,12 +2,12 @@
 //! method, else 404. The known paths come from the OpenAPI document, so they cannot drift from the
 //! routes.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use regex::Regex;
 use utoipa::openapi::OpenApi;
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 /// Path templates of the API with the methods each accepts.
 pub struct RouteTable {
@@ -84,10 +84,6 @@ pub async fn not_matched(
 ) -> Result<actix_web::HttpResponse, ApiError> {
     Err(match table.allowed(req.path()) {
         Some(methods) => ApiError::method_not_allowed(methods),
-        None => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no such path: {}", req.path()),
-        ),
+        None => ApiError::new(ErrorCode::NotFound, format!("no such path: {}", req.path())),
     })
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod docs_page;
 pub mod dto;
 pub mod error;
+pub mod error_code;
 pub mod extract;
 pub mod fallback;
 pub mod handlers;
@@ -17,6 +18,7 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod state;
 
+use crate::error_code::ErrorCode;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
@@ -169,12 +171,7 @@ pub fn app(
         .app_data(state.draining)
         .app_data(state.rate_limits)
         .app_data(web::PathConfig::default().error_handler(|e, _| {
-            error::ApiError::new(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                "validation_failed",
-                e.to_string(),
-            )
-            .into()
+            error::ApiError::new(ErrorCode::ValidationFailed, e.to_string()).into()
         }))
         .into_utoipa_app()
         .configure(routes)

@@ -14,6 +14,7 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 
 use crate::error::PROBLEM_JSON;
+use crate::error_code::ErrorCode;
 
 /// Operations that answer 201 with `Location` (they call `handlers::created`).
 pub const LOCATION_ON_201: [&str; 7] = [
@@ -186,6 +187,7 @@ fn header(description: &str) -> utoipa::openapi::header::Header {
 /// The answers, headers and security one operation gets from the rules.
 fn document_operation(authenticated: bool, op: &mut Operation) {
     let id = op.operation_id.clone().unwrap_or_default();
+    let has_body = op.request_body.is_some();
     let responses = &mut op.responses.responses;
     let mut add = |status: &str, description: &str| {
         responses
@@ -211,6 +213,23 @@ fn document_operation(authenticated: bool, op: &mut Operation) {
                  characters, else a generated UUID.",
             ),
         );
+        if let Ok(code) = status.parse::<u16>()
+            && code >= 400
+        {
+            let codes: Vec<String> = ErrorCode::ALL
+                .iter()
+                .filter(|c| c.status().as_u16() == code)
+                .filter(|c| applies(**c, &id, has_body))
+                .map(|c| format!("`{}`", c.as_str()))
+                .collect();
+            if !codes.is_empty() && !response.description.contains("Codes: ") {
+                response.description = format!(
+                    "{} (Codes: {}.)",
+                    response.description.trim_end_matches('.'),
+                    codes.join(", ")
+                );
+            }
+        }
         match status.as_str() {
             "401" => {
                 response.headers.insert(
@@ -259,6 +278,18 @@ fn document_operation(authenticated: bool, op: &mut Operation) {
     }
     // Security itself (`[]`, or bearer with the scope) is written by `crate::access::document`,
     // from the same rule the access middleware enforces.
+}
+
+/// Whether `code` can come from operation `id` at all, where the operation says so: body errors
+/// need a body, member errors a release body. Other statuses list every code of the status.
+fn applies(code: ErrorCode, id: &str, has_body: bool) -> bool {
+    match code {
+        ErrorCode::InvalidJson | ErrorCode::InvalidBody => has_body,
+        ErrorCode::DuplicateComponent | ErrorCode::EmptyRelease => {
+            has_body && id.contains("release") && !id.contains("deprecate")
+        }
+        _ => true,
+    }
 }
 
 /// Adds [`LINKS`] to the responses they start from.

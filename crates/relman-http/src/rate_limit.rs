@@ -7,7 +7,6 @@ use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
@@ -16,6 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::Identity;
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 type Limiter = RateLimiter<
     governor::state::NotKeyed,
@@ -85,8 +85,7 @@ impl RateLimits {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
                 let retry_after = wait.as_secs_f64().ceil().max(1.0) as u64;
                 Err(ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     format!(
                         "this token may make {rps} requests per second; retry in {retry_after} s"
                     ),

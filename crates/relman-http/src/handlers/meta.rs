@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
+use crate::error_code::ErrorCode;
 use crate::state::{ApiDocuments, Draining};
 
 /// Health or readiness.
@@ -47,8 +48,7 @@ pub async fn readyz(
 ) -> Result<HttpResponse, ApiError> {
     if draining.is_draining() {
         return Err(ApiError::new(
-            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            ErrorCode::NotReady,
             "the server is shutting down",
         ));
     }

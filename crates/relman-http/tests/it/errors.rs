@@ -227,3 +227,32 @@ async fn nothing_a_client_sends_is_a_500(store: Store) {
     }
     send(&app, get("/api/v1/components/api")).await.expect(200);
 }
+
+/// docs/ERRORS.md lists exactly the catalogue: every code with its status, nothing else.
+#[test]
+fn the_error_doc_matches_the_catalogue() {
+    use std::collections::BTreeSet;
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/ERRORS.md"))
+        .unwrap();
+    let mut documented = BTreeSet::new();
+    for line in doc.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Ok(status) = cells[1].parse::<u16>() else {
+            continue;
+        };
+        for code in cells[2].split('`').skip(1).step_by(2) {
+            documented.insert((status, code.to_owned()));
+        }
+    }
+    let catalogue: BTreeSet<(u16, String)> = relman_http::error::ErrorCode::ALL
+        .iter()
+        .map(|c| (c.status().as_u16(), c.as_str().to_owned()))
+        .collect();
+    let missing: Vec<_> = catalogue.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&catalogue).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "docs/ERRORS.md is out of step with relman_http::error_code: \
+         missing from the doc {missing:?}; in the doc but not in the catalogue {unknown:?}"
+    );
+}
