@@ -11,6 +11,7 @@ mod environments;
 mod error;
 mod input;
 mod integrations;
+mod observer;
 mod paging;
 mod registry;
 mod release_changes;
@@ -27,6 +28,7 @@ pub use deployments::{CompleteInput, DeploymentQuery};
 pub use environments::{EnvironmentInput, EnvironmentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
+pub use observer::{NoObserver, ServiceObserver, SyncOutcome, SyncRun};
 pub use registry::{HttpConnector, RegistryClients, RegistryConnector, registry_config};
 pub use release_input::{
     FromLatestInput, MemberInput, PinFromInput, ReleaseInput, ReleasePatch, ReleaseQuery,
@@ -34,7 +36,7 @@ pub use release_input::{
 };
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
 pub use relman_storage::DeploymentRecord;
-pub use relman_storage::{ReleaseSummary, RetagRecord};
+pub use relman_storage::{PoolState, ReleaseSummary, RetagRecord};
 pub use schedule::SyncSchedule;
 pub use sync::{SyncOptions, SyncReport};
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME, Refusal, TokenInput, token_hash};
@@ -60,6 +62,7 @@ pub struct Service {
     registries: Arc<RegistryClients>,
     sync_locks: Arc<sync::SyncLocks>,
     sync_concurrency: usize,
+    observer: Arc<dyn ServiceObserver>,
 }
 
 impl Service {
@@ -81,7 +84,21 @@ impl Service {
             registries,
             sync_locks: Arc::default(),
             sync_concurrency: 8,
+            observer: Arc::new(NoObserver),
         }
+    }
+
+    /// This service, telling `observer` of every sync that runs. Registry requests are
+    /// reported by the clients (see [`RegistryClients::observed_by`]).
+    #[must_use]
+    pub fn observed_by(mut self, observer: Arc<dyn ServiceObserver>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// How the database connection pool is used right now; no I/O.
+    pub fn pool_state(&self) -> PoolState {
+        self.store.pool_state()
     }
 
     /// Whether the service can take traffic: the database answers and is migrated.

@@ -28,7 +28,7 @@ pub use error::StorageError;
 pub use release_rows::ReleaseSummary;
 pub use releases::{ReleaseFilter, ReleasePage};
 pub use secrets::SecretKey;
-pub use store::{PoolOptions, Store};
+pub use store::{PoolOptions, PoolState, Store};
 pub use sync::{Retag, RetagRecord, SyncChanges, SyncLock};
 pub use url::{Backend, DatabaseUrl};
 pub use versions::VersionFilter;
