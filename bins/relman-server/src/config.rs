@@ -32,6 +32,7 @@ pub struct FileConfig {
     sqlite_synchronous: Option<String>,
     shutdown_delay_seconds: Option<u64>,
     shutdown_grace_seconds: Option<u64>,
+    metrics_public: Option<bool>,
 }
 
 /// Overrides given on the command line.
@@ -79,6 +80,8 @@ pub struct Config {
     pub shutdown_delay_seconds: u64,
     /// Then, how long in-flight requests may take to finish before they are cut off.
     pub shutdown_grace_seconds: u64,
+    /// Whether `/metrics` is served without a token (otherwise it needs the `read` scope).
+    pub metrics_public: bool,
 }
 
 impl Default for Config {
@@ -96,6 +99,7 @@ impl Default for Config {
             sqlite_synchronous: SqliteSync::Full,
             shutdown_delay_seconds: 5,
             shutdown_grace_seconds: 45,
+            metrics_public: false,
         }
     }
 }
@@ -115,6 +119,7 @@ const ENV_KEYS: &[&str] = &[
     "RELMAN_SQLITE_SYNCHRONOUS",
     "RELMAN_SHUTDOWN_DELAY_SECONDS",
     "RELMAN_SHUTDOWN_GRACE_SECONDS",
+    "RELMAN_METRICS_PUBLIC",
 ];
 
 impl Config {
@@ -178,6 +183,13 @@ impl Config {
                 .parse()
                 .with_context(|| format!("RELMAN_SHUTDOWN_GRACE_SECONDS: '{v}' is not a number"))?;
         }
+        if let Some(v) = var("RELMAN_METRICS_PUBLIC") {
+            c.metrics_public = match v.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => bail!("RELMAN_METRICS_PUBLIC: '{v}' is neither 'true' nor 'false'"),
+            };
+        }
         c.secret_key = var("RELMAN_SECRET_KEY").filter(|k| !k.is_empty());
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
         if let Some(v) = flags.listen {
@@ -227,6 +239,9 @@ impl Config {
         }
         if let Some(v) = f.shutdown_grace_seconds {
             self.shutdown_grace_seconds = v;
+        }
+        if let Some(v) = f.metrics_public {
+            self.metrics_public = v;
         }
         Ok(())
     }
@@ -305,6 +320,22 @@ mod tests {
         assert_eq!(c.listen.port(), 3, "flags win");
         assert_eq!(c.data_dir, PathBuf::from("/from-env"), "env beats the file");
         assert_eq!(c.max_body_bytes, 10, "the file beats defaults");
+    }
+
+    #[test]
+    fn metrics_public_from_file_and_env() {
+        assert!(!Config::default().metrics_public);
+        let (_dir, path) = file("metrics_public = true\n");
+        let flags = Flags {
+            config: Some(path),
+            ..Default::default()
+        };
+        assert!(Config::load(&flags, &[]).unwrap().metrics_public);
+        let off = env(&[("RELMAN_METRICS_PUBLIC", "false")]);
+        assert!(!Config::load(&flags, &off).unwrap().metrics_public);
+        let bad = env(&[("RELMAN_METRICS_PUBLIC", "yes")]);
+        let err = Config::load(&Flags::default(), &bad).unwrap_err();
+        assert!(err.to_string().contains("RELMAN_METRICS_PUBLIC"), "{err}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod handlers;
+pub mod metrics;
 pub mod rate_limit;
 pub mod request_id;
 pub mod state;
@@ -27,6 +28,7 @@ use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use auth::Authenticator;
+pub use metrics::{Metrics, MetricsPublic};
 pub use state::{AppState, Draining, HttpSettings};
 
 use handlers::{audit, components, integrations, meta, releases, tokens, version_maps};
@@ -50,7 +52,7 @@ use handlers::{deployments, environments};
         (name = "deployments", description = "Promotions of releases to environments and their outcomes"),
         (name = "audit", description = "Who changed what, when"),
         (name = "tokens", description = "Scoped API tokens"),
-        (name = "operations", description = "Health, readiness and API documents"),
+        (name = "operations", description = "Health, readiness, metrics and API documents"),
     )
 )]
 struct ApiDoc;
@@ -73,6 +75,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(meta::readyz)
         .service(meta::openapi_json)
         .service(meta::docs_page)
+        .service(handlers::metrics::metrics)
         .service(
             scope("/api/v1")
                 .service(components::create_component)
@@ -174,7 +177,8 @@ fn document_common_errors(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The application: every route, problem+json for anything unmatched, request ids and access logs.
+/// The application: every route, problem+json for anything unmatched, request ids, access logs
+/// and request metrics.
 pub fn app(
     state: AppState,
 ) -> App<
@@ -194,6 +198,8 @@ pub fn app(
         .app_data(state.routes)
         .app_data(state.draining)
         .app_data(state.rate_limits)
+        .app_data(state.metrics)
+        .app_data(state.metrics_public)
         .app_data(web::PathConfig::default().error_handler(|e, _| {
             error::ApiError::new(
                 actix_web::http::StatusCode::BAD_REQUEST,
@@ -208,5 +214,7 @@ pub fn app(
         .default_service(web::to(fallback::not_matched))
         // Every request is authorized (deny by default), inside the request id's span.
         .wrap(from_fn(access::authorize))
+        // Outside access, so refusals are counted; inside the request id, so its span covers it.
+        .wrap(from_fn(metrics::track))
         .wrap(from_fn(request_id::request_id))
 }

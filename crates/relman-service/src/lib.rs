@@ -35,6 +35,7 @@ pub use release_input::{
     SourceRefInput,
 };
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
+pub use relman_registry::RequestOutcome;
 pub use relman_storage::DeploymentRecord;
 pub use relman_storage::{PoolState, ReleaseSummary, RetagRecord};
 pub use schedule::SyncSchedule;
