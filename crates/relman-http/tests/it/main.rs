@@ -13,6 +13,7 @@ mod environments;
 mod errors;
 mod integrations;
 mod meta;
+mod metrics;
 mod registry_clients;
 mod release_fixtures;
 mod release_lifecycle;
