@@ -14,7 +14,10 @@ struct Recorder(Mutex<Vec<RequestOutcome>>);
 
 impl RequestObserver for Recorder {
     fn request_finished(&self, outcome: RequestOutcome) {
-        self.0.lock().unwrap().push(outcome);
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(outcome);
     }
 }
 
