@@ -33,6 +33,7 @@ pub struct FileConfig {
     shutdown_delay_seconds: Option<u64>,
     shutdown_grace_seconds: Option<u64>,
     protected_releases: Option<Vec<String>>,
+    metrics_public: Option<bool>,
 }
 
 /// Overrides given on the command line.
@@ -82,6 +83,8 @@ pub struct Config {
     pub shutdown_grace_seconds: u64,
     /// Release-name globs whose releases only an admin may deprecate or delete.
     pub protected_releases: Vec<String>,
+    /// Whether `/metrics` is served without a token (otherwise it needs the `read` scope).
+    pub metrics_public: bool,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             shutdown_delay_seconds: 5,
             shutdown_grace_seconds: 45,
             protected_releases: Vec::new(),
+            metrics_public: false,
         }
     }
 }
@@ -120,6 +124,7 @@ const ENV_KEYS: &[&str] = &[
     "RELMAN_SHUTDOWN_DELAY_SECONDS",
     "RELMAN_SHUTDOWN_GRACE_SECONDS",
     "RELMAN_PROTECTED_RELEASES",
+    "RELMAN_METRICS_PUBLIC",
 ];
 
 impl Config {
@@ -191,6 +196,13 @@ impl Config {
                 .map(str::to_owned)
                 .collect();
         }
+        if let Some(v) = var("RELMAN_METRICS_PUBLIC") {
+            c.metrics_public = match v.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => bail!("RELMAN_METRICS_PUBLIC: '{v}' is neither 'true' nor 'false'"),
+            };
+        }
         c.secret_key = var("RELMAN_SECRET_KEY").filter(|k| !k.is_empty());
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
         if let Some(v) = flags.listen {
@@ -243,6 +255,9 @@ impl Config {
         }
         if let Some(v) = &f.protected_releases {
             self.protected_releases.clone_from(v);
+        }
+        if let Some(v) = f.metrics_public {
+            self.metrics_public = v;
         }
         Ok(())
     }
@@ -321,6 +336,22 @@ mod tests {
         assert_eq!(c.listen.port(), 3, "flags win");
         assert_eq!(c.data_dir, PathBuf::from("/from-env"), "env beats the file");
         assert_eq!(c.max_body_bytes, 10, "the file beats defaults");
+    }
+
+    #[test]
+    fn metrics_public_from_file_and_env() {
+        assert!(!Config::default().metrics_public);
+        let (_dir, path) = file("metrics_public = true\n");
+        let flags = Flags {
+            config: Some(path),
+            ..Default::default()
+        };
+        assert!(Config::load(&flags, &[]).unwrap().metrics_public);
+        let off = env(&[("RELMAN_METRICS_PUBLIC", "false")]);
+        assert!(!Config::load(&flags, &off).unwrap().metrics_public);
+        let bad = env(&[("RELMAN_METRICS_PUBLIC", "yes")]);
+        let err = Config::load(&Flags::default(), &bad).unwrap_err();
+        assert!(err.to_string().contains("RELMAN_METRICS_PUBLIC"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use relman_http::{AppState, Authenticator, HttpSettings};
+use relman_http::{AppState, Authenticator, HttpSettings, Metrics};
 use relman_service::{HttpConnector, RegistryClients, Service, ServiceError, SyncSchedule};
 use relman_storage::{DatabaseUrl, PoolOptions, Store};
 
@@ -118,19 +118,27 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let settings = HttpSettings {
         max_body_bytes: config.max_body_bytes,
+        metrics_public: config.metrics_public,
     };
+    // One set of metrics for the process: the registry clients and the service report to it,
+    // `/metrics` renders it.
+    let metrics = Arc::new(Metrics::new(env!("CARGO_PKG_VERSION")));
     // Owned once here: every sync of an integration shares its one client, limits and tokens.
-    let registries = Arc::new(RegistryClients::new(Arc::new(HttpConnector)));
+    let registries = Arc::new(
+        RegistryClients::new(Arc::new(HttpConnector)).observed_by(Arc::clone(&metrics) as _),
+    );
     let protected = relman_domain::ProtectedReleases::new(config.protected_releases.clone())
         .map_err(|e| anyhow::anyhow!("protected_releases: {e}"))?;
-    let service =
-        Service::with_registry_clients(store, registries).with_protected_releases(protected);
+    let service = Service::with_registry_clients(store, registries)
+        .observed_by(Arc::clone(&metrics) as _)
+        .with_protected_releases(protected);
     // Always running: components may carry their own interval even when the global one is off.
     actix_web::rt::spawn(scheduled_sync(
         service.clone(),
         SyncSchedule::new(config.sync_interval_seconds),
     ));
-    let state = AppState::new(service, Authenticator::with_admin_token(&token), &settings);
+    let state = AppState::new(service, Authenticator::with_admin_token(&token), &settings)
+        .with_metrics(metrics);
     let draining = state.draining();
     let server = HttpServer::new(move || relman_http::app(state.clone()))
         .bind(config.listen)

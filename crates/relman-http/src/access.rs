@@ -18,6 +18,7 @@ use crate::auth::{Authenticator, Principal};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::fallback::RouteTable;
+use crate::metrics::{METRICS_PATH, MetricsPublic};
 use crate::rate_limit::{RateLimits, add_budget_headers};
 use crate::request_id::RequestId;
 
@@ -63,6 +64,9 @@ pub async fn authorize(
     // An unknown path is public only if its literal path is; otherwise it needs a token like any
     // API path, so that probing reveals nothing without one.
     let needed = match &template {
+        // The one rule set at run time: operators may open `/metrics` to scrapers without a
+        // token. The document states the default (`read`), which `required_scope` gives.
+        Some(t) if t == METRICS_PATH && metrics_public(&req) => None,
         Some(t) => required_scope(&method, t),
         None if PUBLIC_PATHS.contains(&path.as_str()) => None,
         None => Some(Scope::Read),
@@ -143,6 +147,12 @@ pub async fn authorize(
         add_budget_headers(res.headers_mut(), budget);
     }
     Ok(res.map_into_left_body())
+}
+
+/// Whether the operator made `/metrics` public.
+fn metrics_public(req: &ServiceRequest) -> bool {
+    req.app_data::<web::Data<MetricsPublic>>()
+        .is_some_and(|p| p.0)
 }
 
 /// The bearer token of a request, if it sent one.

@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod environments;
 pub mod integrations;
 pub mod meta;
+pub mod metrics;
 pub mod releases;
 pub mod tokens;
 pub mod version_maps;

@@ -13,6 +13,7 @@ pub mod error_code;
 pub mod extract;
 pub mod fallback;
 pub mod handlers;
+pub mod metrics;
 pub mod openapi_extras;
 pub mod rate_limit;
 pub mod request_id;
@@ -30,6 +31,7 @@ use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use auth::Authenticator;
+pub use metrics::{Metrics, MetricsPublic};
 pub use state::{AppState, Draining, HttpSettings};
 
 use handlers::{audit, components, integrations, meta, releases, tokens, version_maps};
@@ -53,7 +55,7 @@ use handlers::{deployments, environments};
         (name = "deployments", description = "Promotions of releases to environments and their outcomes"),
         (name = "audit", description = "Who changed what, when"),
         (name = "tokens", description = "Scoped API tokens"),
-        (name = "operations", description = "Health, readiness and API documents"),
+        (name = "operations", description = "Health, readiness, metrics and API documents"),
     )
 )]
 struct ApiDoc;
@@ -76,6 +78,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(meta::readyz)
         .service(meta::openapi_json)
         .service(meta::docs_page)
+        .service(handlers::metrics::metrics)
         .service(
             scope("/api/v1")
                 .service(components::create_component)
@@ -150,7 +153,8 @@ pub(crate) fn problem_response(description: &str) -> utoipa::openapi::Response {
         .build()
 }
 
-/// The application: every route, problem+json for anything unmatched, request ids and access logs.
+/// The application: every route, problem+json for anything unmatched, request ids, access logs
+/// and request metrics.
 pub fn app(
     state: AppState,
 ) -> App<
@@ -170,6 +174,8 @@ pub fn app(
         .app_data(state.routes)
         .app_data(state.draining)
         .app_data(state.rate_limits)
+        .app_data(state.metrics)
+        .app_data(state.metrics_public)
         .app_data(web::PathConfig::default().error_handler(|e, _| {
             error::ApiError::new(ErrorCode::ValidationFailed, e.to_string()).into()
         }))
@@ -179,5 +185,7 @@ pub fn app(
         .default_service(web::to(fallback::not_matched))
         // Every request is authorized (deny by default), inside the request id's span.
         .wrap(from_fn(access::authorize))
+        // Outside access, so refusals are counted; inside the request id, so its span covers it.
+        .wrap(from_fn(metrics::track))
         .wrap(from_fn(request_id::request_id))
 }

@@ -9,6 +9,7 @@ use relman_service::Service;
 use crate::auth::Authenticator;
 use crate::extract::BodyLimit;
 use crate::fallback::RouteTable;
+use crate::metrics::{Metrics, MetricsPublic};
 use crate::rate_limit::RateLimits;
 
 /// The OpenAPI document and the reference page, rendered once at start-up.
@@ -24,12 +25,15 @@ pub struct ApiDocuments {
 pub struct HttpSettings {
     /// Largest JSON body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Whether `/metrics` is served without a token.
+    pub metrics_public: bool,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: BodyLimit::default().0,
+            metrics_public: false,
         }
     }
 }
@@ -62,10 +66,13 @@ pub struct AppState {
     pub(crate) routes: web::Data<RouteTable>,
     pub(crate) draining: web::Data<Draining>,
     pub(crate) rate_limits: web::Data<RateLimits>,
+    pub(crate) metrics: web::Data<Metrics>,
+    pub(crate) metrics_public: web::Data<MetricsPublic>,
 }
 
 impl AppState {
-    /// Builds the state; renders the API documents.
+    /// Builds the state; renders the API documents. The metrics start empty and hear only of
+    /// HTTP requests: give the service's observer with [`AppState::with_metrics`].
     pub fn new(service: Service, auth: Authenticator, settings: &HttpSettings) -> Self {
         let api = crate::openapi();
         let json = api.to_pretty_json().unwrap_or_default();
@@ -79,7 +86,17 @@ impl AppState {
             routes: web::Data::new(RouteTable::from_openapi(&api)),
             draining: web::Data::new(Draining::default()),
             rate_limits: web::Data::new(RateLimits::default()),
+            metrics: web::Data::new(Metrics::new(env!("CARGO_PKG_VERSION"))),
+            metrics_public: web::Data::new(MetricsPublic(settings.metrics_public)),
         }
+    }
+
+    /// This state, exporting `metrics`: the same ones the service reports to, so `/metrics`
+    /// shows registry requests and syncs too.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = web::Data::from(metrics);
+        self
     }
 
     /// The switch that tells `/readyz` the server is shutting down.

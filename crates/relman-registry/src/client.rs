@@ -2,8 +2,8 @@
 //! politeness limits, the authentication dance, and the mapping of answers to errors.
 
 use std::fmt;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -16,6 +16,7 @@ use crate::auth::{Challenge, FetchedToken, TokenCache, TokenResponse, parse_chal
 use crate::config::{RegistryAuth, RegistryConfig};
 use crate::error::{AuthStage, RegistryError, kept_body, parse_oci_errors};
 use crate::limits::{Limits, parse_retry_after, retry_delay};
+use crate::observer::{RequestObserver, RequestOutcome};
 
 /// Largest token endpoint answer read; real ones are a few KiB.
 const TOKEN_BODY_LIMIT: usize = 1 << 20;
@@ -35,6 +36,7 @@ pub struct HttpRegistryClient {
     /// authenticate up front instead of each paying a 401 round trip.
     scheme: RwLock<Option<Challenge>>,
     requests: AtomicU64,
+    observer: Option<Arc<dyn RequestObserver>>,
 }
 
 impl fmt::Debug for HttpRegistryClient {
@@ -103,7 +105,21 @@ impl HttpRegistryClient {
             tokens: TokenCache::default(),
             scheme: RwLock::new(None),
             requests: AtomicU64::new(0),
+            observer: None,
         })
+    }
+
+    /// This client, telling `observer` of every request it sends from now on.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn RequestObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn observe(&self, outcome: RequestOutcome) {
+        if let Some(observer) = &self.observer {
+            observer.request_finished(outcome);
+        }
     }
 
     /// `base` joined with a path below it (`v2/…`).
@@ -390,8 +406,17 @@ impl HttpRegistryClient {
             Some(Credential::Bearer(token)) => request.bearer_auth(token),
             None => request,
         };
-        let mut response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                self.observe(RequestOutcome::Failed);
+                return Err(self.transport_error(e));
+            }
+        };
         let status = response.status();
+        // Counted once the status is in: a body that then fails to arrive is still the answer
+        // the registry gave, and the error it causes is reported to the caller.
+        self.observe(RequestOutcome::Status(status.as_u16()));
         let headers = response.headers().clone();
         let final_url = response.url().clone();
         let mut body = Vec::new();

@@ -12,7 +12,9 @@
 //!   indexes (attestations skipped);
 //! - politeness: bounded concurrency, optional pacing, `Retry-After` on 429/503 with capped
 //!   backoff, a timeout on every request, and a count of the requests made (per client, and per
-//!   unit of work through [`count_requests`]).
+//!   unit of work through [`count_requests`]);
+//! - observation: a [`RequestObserver`] given with [`HttpRegistryClient::with_observer`] hears the
+//!   status (or failure) of every request, for metrics kept elsewhere.
 //!
 //! Secrets never reach a `Display` or `Debug` output: [`RegistryAuth`] redacts them and errors
 //! name the registry by host only.
@@ -26,6 +28,7 @@ mod error;
 mod limits;
 mod manifests;
 mod names;
+mod observer;
 mod tags;
 
 pub use api::{RegistryClient, ResolveOptions, ResolvedManifest};
@@ -36,3 +39,4 @@ pub use error::{AuthStage, OciError, OciErrorCode, RegistryError};
 pub use manifests::{
     DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, is_index_media_type,
 };
+pub use observer::{RequestObserver, RequestOutcome};

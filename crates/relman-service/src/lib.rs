@@ -11,6 +11,7 @@ mod environments;
 mod error;
 mod input;
 mod integrations;
+mod observer;
 mod paging;
 mod registry;
 mod release_changes;
@@ -27,12 +28,15 @@ pub use deployments::{CompleteInput, DeploymentQuery};
 pub use environments::{EnvironmentInput, EnvironmentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
+pub use observer::{NoObserver, ServiceObserver, SyncOutcome, SyncRun};
 pub use registry::{HttpConnector, RegistryClients, RegistryConnector, registry_config};
 pub use release_input::{
     FromLatestInput, MemberInput, PinFromInput, ReleaseInput, ReleasePatch, ReleaseQuery,
     SourceRefInput,
 };
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
+pub use relman_registry::RequestOutcome;
+pub use relman_storage::PoolState;
 pub use schedule::SyncSchedule;
 pub use sync::{SyncOptions, SyncReport};
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME, Refusal, TokenInput, token_hash};
@@ -59,6 +63,7 @@ pub struct Service {
     sync_locks: Arc<sync::SyncLocks>,
     sync_concurrency: usize,
     protected: Arc<relman_domain::ProtectedReleases>,
+    observer: Arc<dyn ServiceObserver>,
 }
 
 impl Service {
@@ -80,6 +85,7 @@ impl Service {
             registries,
             sync_locks: Arc::default(),
             sync_concurrency: 8,
+            observer: Arc::new(NoObserver),
             protected: Arc::default(),
         }
     }
@@ -108,6 +114,19 @@ impl Service {
                 pattern: pattern.to_owned(),
             }),
         }
+    }
+
+    /// This service, telling `observer` of every sync that runs. Registry requests are
+    /// reported by the clients (see [`RegistryClients::observed_by`]).
+    #[must_use]
+    pub fn observed_by(mut self, observer: Arc<dyn ServiceObserver>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// How the database connection pool is used right now; no I/O.
+    pub fn pool_state(&self) -> PoolState {
+        self.store.pool_state()
     }
 
     /// Whether the service can take traffic: the database answers and is migrated.

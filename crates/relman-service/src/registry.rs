@@ -9,15 +9,19 @@ use chrono::{DateTime, Utc};
 use relman_domain::{IntegrationAuth, RegistryIntegration};
 use relman_registry::{
     HttpRegistryClient, RegistryAuth, RegistryClient, RegistryConfig, RegistryError,
+    RequestObserver,
 };
 use uuid::Uuid;
 
+use crate::observer::{IntegrationRequests, NoObserver, ServiceObserver};
+
 /// Builds registry clients for integrations.
 pub trait RegistryConnector: Send + Sync {
-    /// A new client for this integration.
+    /// A new client for this integration, telling `observer` of every request it sends.
     fn connect(
         &self,
         integration: &RegistryIntegration,
+        observer: Arc<dyn RequestObserver>,
     ) -> Result<Arc<dyn RegistryClient>, RegistryError>;
 }
 
@@ -29,10 +33,10 @@ impl RegistryConnector for HttpConnector {
     fn connect(
         &self,
         integration: &RegistryIntegration,
+        observer: Arc<dyn RequestObserver>,
     ) -> Result<Arc<dyn RegistryClient>, RegistryError> {
-        Ok(Arc::new(HttpRegistryClient::new(registry_config(
-            integration,
-        ))?))
+        let client = HttpRegistryClient::new(registry_config(integration))?;
+        Ok(Arc::new(client.with_observer(observer)))
     }
 }
 
@@ -42,9 +46,13 @@ impl RegistryConnector for HttpConnector {
 /// version of the integration (changed here or by another replica) gets a fresh client, and the
 /// old one lives on only until the syncs that hold it finish. The service also forgets a client
 /// when it updates or deletes the integration, so a deleted integration's client is not kept.
+///
+/// Every client reports its requests to the [`ServiceObserver`] under the name of its
+/// integration (a renamed integration has a newer `updated_at`, so a new client, so the new name).
 pub struct RegistryClients {
     connector: Arc<dyn RegistryConnector>,
     clients: Mutex<HashMap<Uuid, Cached>>,
+    observer: Arc<dyn ServiceObserver>,
 }
 
 struct Cached {
@@ -58,7 +66,27 @@ impl RegistryClients {
         Self {
             connector,
             clients: Mutex::default(),
+            observer: Arc::new(NoObserver),
         }
+    }
+
+    /// These clients, reporting every registry request to `observer`.
+    #[must_use]
+    pub fn observed_by(mut self, observer: Arc<dyn ServiceObserver>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// A new client for `integration`, its requests reported under the integration's name.
+    fn connect(
+        &self,
+        integration: &RegistryIntegration,
+    ) -> Result<Arc<dyn RegistryClient>, RegistryError> {
+        let observer = Arc::new(IntegrationRequests {
+            integration: integration.name.to_string(),
+            sink: Arc::clone(&self.observer),
+        });
+        self.connector.connect(integration, observer)
     }
 
     /// The shared client for `integration`, built now if there is none for this version of it.
@@ -74,11 +102,11 @@ impl RegistryClients {
             // A caller that read the integration before a change must not evict the client of
             // the newer version: it gets a client of its own, kept by nobody.
             Some(c) if c.updated_at > integration.updated_at => {
-                return self.connector.connect(integration);
+                return self.connect(integration);
             }
             _ => {}
         }
-        let client = self.connector.connect(integration)?;
+        let client = self.connect(integration)?;
         clients.insert(
             integration.id,
             Cached {
@@ -95,7 +123,7 @@ impl RegistryClients {
         &self,
         integration: &RegistryIntegration,
     ) -> Result<Arc<dyn RegistryClient>, RegistryError> {
-        self.connector.connect(integration)
+        self.connect(integration)
     }
 
     /// Drops the client of an integration that changed or is gone.

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures_util::{StreamExt, stream};
 use relman_domain::RetagRecord;
@@ -21,6 +22,7 @@ use uuid::Uuid;
 
 use crate::Service;
 use crate::error::ServiceError;
+use crate::observer::{SyncOutcome, SyncRun};
 
 /// How to sync.
 #[derive(Debug, Clone, Copy, Default)]
@@ -134,24 +136,44 @@ impl Service {
         let Some(_replica_lock) = self.store.try_lock_sync(component.id).await? else {
             return Err(in_progress());
         };
-        let client = self.client_for(&component).await?;
-        // The client is shared with every other use of the integration: count this sync's own
-        // requests, not the client's running total.
-        let (result, requests) = relman_registry::count_requests(self.sync_with(
-            actor,
-            &component,
-            client.as_ref(),
-            options,
-        ))
-        .await;
-        let result = result.map(|report| SyncReport {
-            registry_requests: requests,
-            ..report
+        let started = Instant::now();
+        let result = self.sync_claimed(actor, &component, options).await;
+        self.observer.sync_finished(SyncRun {
+            component: component.name.as_str(),
+            outcome: match result {
+                Ok(_) => SyncOutcome::Ok,
+                Err(_) => SyncOutcome::Failed,
+            },
+            elapsed: started.elapsed(),
+            added: result.as_ref().map_or(0, |r| r.added),
         });
         if let Err(ServiceError::Registry(e)) = &result {
             tracing::warn!(component = %component.name, error = %e, chain = ?e, "sync failed");
         }
         result
+    }
+
+    /// The sync of a component this process holds the locks of.
+    async fn sync_claimed(
+        &self,
+        actor: &Actor,
+        component: &Component,
+        options: SyncOptions,
+    ) -> Result<SyncReport, ServiceError> {
+        let client = self.client_for(component).await?;
+        // The client is shared with every other use of the integration: count this sync's own
+        // requests, not the client's running total.
+        let (result, requests) = relman_registry::count_requests(self.sync_with(
+            actor,
+            component,
+            client.as_ref(),
+            options,
+        ))
+        .await;
+        result.map(|report| SyncReport {
+            registry_requests: requests,
+            ..report
+        })
     }
 
     async fn sync_with(

@@ -27,7 +27,7 @@ pub use connection::{DbConnection, SqliteSync};
 pub use error::StorageError;
 pub use releases::{ReleaseFilter, ReleasePage};
 pub use secrets::SecretKey;
-pub use store::{PoolOptions, Store};
+pub use store::{PoolOptions, PoolState, Store};
 pub use sync::{Retag, SyncChanges, SyncLock};
 pub use url::{Backend, DatabaseUrl};
 pub use versions::VersionFilter;

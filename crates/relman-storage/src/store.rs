@@ -36,6 +36,17 @@ impl Default for PoolOptions {
     }
 }
 
+/// How the connection pool is used right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Connections open, in use or idle.
+    pub connections: u32,
+    /// Open connections waiting for work.
+    pub idle: u32,
+    /// Most connections the pool will open.
+    pub max: u32,
+}
+
 /// Handle to the database; cheap to clone, shared by every request.
 #[derive(Clone)]
 pub struct Store {
@@ -53,6 +64,17 @@ impl Store {
         let applied = store.run(migrations::run_pending).await?;
         tracing::info!(applied, backend = ?store.backend, "database migrations applied");
         Ok(store)
+    }
+
+    /// The pool's current use. Takes the pool's own lock for a moment and does no I/O, so it is
+    /// fine to call on an async worker (metrics sample it at every scrape).
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     /// Connects without running migrations (tests of the migrations themselves use this).

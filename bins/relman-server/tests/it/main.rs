@@ -6,6 +6,7 @@
     reason = "a test fails loudly on any unexpected error"
 )]
 
+mod metrics;
 mod serve;
 mod server;
 mod tidy;

@@ -16,6 +16,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "tokio",
             "relman-storage",
             "relman-http",
+            "prometheus-client",
         ],
     ),
     (
@@ -27,6 +28,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "relman-registry",
             "relman-service",
             "relman-http",
+            "prometheus-client",
         ],
     ),
     (
@@ -38,11 +40,19 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "relman-storage",
             "relman-service",
             "relman-http",
+            "prometheus-client",
         ],
     ),
     (
         "crates/relman-service",
-        &["actix-web", "utoipa", "diesel", "reqwest", "relman-http"],
+        &[
+            "actix-web",
+            "utoipa",
+            "diesel",
+            "reqwest",
+            "relman-http",
+            "prometheus-client",
+        ],
     ),
     (
         "crates/relman-http",

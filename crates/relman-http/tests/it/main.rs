@@ -13,6 +13,7 @@ mod environments;
 mod errors;
 mod integrations;
 mod meta;
+mod metrics;
 mod openapi_spec;
 mod registry_clients;
 mod release_fixtures;

@@ -18,7 +18,10 @@ pub fn state(store: Store, max_body_bytes: usize) -> AppState {
     AppState::new(
         RelmanService::new(store),
         Authenticator::with_admin_token(TOKEN),
-        &HttpSettings { max_body_bytes },
+        &HttpSettings {
+            max_body_bytes,
+            ..HttpSettings::default()
+        },
     )
 }
 

@@ -4,5 +4,6 @@
 mod auth;
 mod faults;
 mod manifests;
+mod observer;
 mod support;
 mod tags;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use relman_domain::{Digest, RegistryIntegration};
 use relman_registry::{
-    OCI_MANIFEST, RegistryClient, RegistryError, ResolveOptions, ResolvedManifest,
+    OCI_MANIFEST, RegistryClient, RegistryError, RequestObserver, ResolveOptions, ResolvedManifest,
 };
 use relman_service::RegistryConnector;
 
@@ -33,6 +33,7 @@ impl RegistryConnector for FakeConnector {
     fn connect(
         &self,
         _integration: &RegistryIntegration,
+        _observer: Arc<dyn RequestObserver>,
     ) -> Result<Arc<dyn RegistryClient>, RegistryError> {
         self.connects.fetch_add(1, Ordering::SeqCst);
         Ok(Arc::new(FakeClient {
