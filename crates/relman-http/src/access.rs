@@ -189,15 +189,7 @@ fn refuse<B>(
 pub(crate) fn document(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::security::SecurityRequirement;
     for (path, item) in &mut api.paths.paths {
-        let operations = [
-            ("GET", &mut item.get),
-            ("POST", &mut item.post),
-            ("PUT", &mut item.put),
-            ("PATCH", &mut item.patch),
-            ("DELETE", &mut item.delete),
-        ];
-        for (method, op) in operations {
-            let Some(op) = op else { continue };
+        for (method, op) in crate::openapi_extras::operations_mut(item) {
             match required_scope(method, path) {
                 None => op.security = Some(Vec::new()),
                 Some(scope) => {

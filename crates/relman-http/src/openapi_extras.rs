@@ -143,18 +143,26 @@ const LINKS: &[LinkFamily] = &[
     },
 ];
 
+/// The operations of a path with their methods, for rules that go over every operation.
+pub(crate) fn operations_mut(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("GET", &mut item.get),
+        ("POST", &mut item.post),
+        ("PUT", &mut item.put),
+        ("PATCH", &mut item.patch),
+        ("DELETE", &mut item.delete),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
+}
+
 /// Applies every rule of this module to the generated document.
 pub fn apply(api: &mut OpenApi) {
     api.security = Some(vec![bearer()]);
     for (path, item) in &mut api.paths.paths {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
+        for (_, op) in operations_mut(item) {
             document_operation(path.starts_with("/api/v1"), op);
         }
     }
@@ -295,14 +303,7 @@ fn applies(code: ErrorCode, id: &str, has_body: bool) -> bool {
 /// Adds [`LINKS`] to the responses they start from.
 fn add_links(api: &mut OpenApi) {
     for item in api.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for op in operations.into_iter().flatten() {
+        for (_, op) in operations_mut(item) {
             let id = op.operation_id.clone().unwrap_or_default();
             for family in LINKS {
                 let Some((_, statuses)) = family.sources.iter().find(|(s, _)| *s == id) else {

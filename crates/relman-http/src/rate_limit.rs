@@ -36,7 +36,7 @@ pub struct Budget {
 /// One bucket per limited token, created at its first request.
 #[derive(Default)]
 pub struct RateLimits {
-    buckets: Mutex<HashMap<Uuid, (f64, Limiter)>>,
+    buckets: Mutex<HashMap<Uuid, Limiter>>,
 }
 
 fn quota(rps: f64) -> Option<Quota> {
@@ -62,21 +62,12 @@ impl RateLimits {
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = buckets.entry(token.id).or_insert_with(|| {
-            (
-                rps,
-                RateLimiter::direct(q).with_middleware::<StateInformationMiddleware>(),
-            )
+        // A token's budget never changes (tokens are immutable), so its bucket is made once.
+        let bucket = buckets.entry(token.id).or_insert_with(|| {
+            RateLimiter::direct(q).with_middleware::<StateInformationMiddleware>()
         });
-        // The token's budget cannot change (tokens are immutable), but a new one means a new bucket.
-        if entry.0 != rps {
-            *entry = (
-                rps,
-                RateLimiter::direct(q).with_middleware::<StateInformationMiddleware>(),
-            );
-        }
         let limit = q.burst_size().get();
-        match entry.1.check() {
+        match bucket.check() {
             Ok(snapshot) => Ok(Some(Budget {
                 limit,
                 remaining: snapshot.remaining_burst_capacity(),

@@ -215,7 +215,11 @@ impl Service {
                 actor: token.actor_name(),
             }));
         }
-        if let Err(e) = self.store.touch_token(token.id, now).await {
+        // `last_used_at` is kept to the minute: most requests need no write at all.
+        let stale = token
+            .last_used_at
+            .is_none_or(|t| now - t >= chrono::Duration::minutes(1));
+        if stale && let Err(e) = self.store.touch_token(token.id, now).await {
             // Bookkeeping only: the request itself may go on.
             tracing::warn!(error = %e, token = %token.id, "could not record token use");
         }
