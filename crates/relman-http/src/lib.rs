@@ -13,6 +13,7 @@ pub mod error_code;
 pub mod extract;
 pub mod fallback;
 pub mod handlers;
+pub mod link;
 pub mod metrics;
 pub mod openapi_extras;
 pub mod rate_limit;

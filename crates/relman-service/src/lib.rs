@@ -6,6 +6,7 @@
 
 mod audit;
 mod components;
+pub mod cursor;
 mod deployments;
 mod environments;
 mod error;
