@@ -27,3 +27,7 @@ bench:
 # Generate a Python SDK from the OpenAPI document and drive the server through it.
 sdk-check:
     ./scripts/sdk-check
+
+# relman against its floors (nginx, raw registry requests), interleaved; prints the ratios.
+bench-all *ARGS:
+    ./scripts/bench/run {{ARGS}}
