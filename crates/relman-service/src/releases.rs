@@ -36,7 +36,7 @@ const CREATE_ATTEMPTS: usize = 3;
 pub struct Page<T> {
     /// The page's items.
     pub items: Vec<T>,
-    /// The 1-based page number.
+    /// The 1-based page number; 0 on a page asked for by cursor, which has no number.
     pub page: u64,
     /// Items per page.
     pub page_size: u64,
