@@ -86,6 +86,7 @@ pub struct AuditEventParams {
     pub page_size: Option<i64>,
     /// Start after this cursor instead of at `page` (the `Link: rel="next"` of a previous page
     /// carries it); opaque, and not combinable with `page`.
+    #[param(max_length = 1024)]
     pub cursor: Option<String>,
 }
 

@@ -13,6 +13,7 @@ pub struct SliceParams {
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// Start after this cursor (the `Link: rel="next"` of a previous answer carries it); opaque.
+    #[param(max_length = 1024)]
     pub cursor: Option<String>,
 }
 
