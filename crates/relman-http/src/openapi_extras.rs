@@ -27,6 +27,15 @@ pub const LOCATION_ON_201: [&str; 7] = [
     "promote_release",
 ];
 
+/// Operations whose 200 carries `Link: <…>; rel="next"` when a next page exists (they call
+/// `link::add_next_link`).
+pub const LINK_NEXT_ON_200: [&str; 4] = [
+    "list_releases",
+    "list_audit_events",
+    "list_deployments",
+    "list_component_retags",
+];
+
 /// A family of links: responses that carry a resource (operation id, statuses) and the
 /// operations that take its id, each with its parameters as `(name, runtime expression)`.
 struct LinkFamily {
@@ -274,6 +283,15 @@ fn document_operation(authenticated: bool, op: &mut Operation) {
                 response.headers.insert(
                     "Allow".to_owned(),
                     header("The methods the path accepts, comma-separated."),
+                );
+            }
+            "200" if LINK_NEXT_ON_200.contains(&id.as_str()) => {
+                response.headers.insert(
+                    "Link".to_owned(),
+                    header(
+                        "`<url>; rel=\"next\"` when a next page exists: this request's URL with \
+                         `cursor` set (and `page` dropped). Absent on the last page.",
+                    ),
                 );
             }
             "201" if LOCATION_ON_201.contains(&id.as_str()) => {

@@ -26,7 +26,12 @@ pub struct AuditQuery {
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     pub page_size: Option<i64>,
+    /// Start after this cursor (from a previous page's `Link`) instead of at `page`.
+    pub cursor: Option<String>,
 }
+
+/// The cursor kind of the audit trail.
+const AUDIT_CURSOR: char = 'a';
 
 impl Service {
     /// A page of audit events, newest first.
@@ -37,7 +42,13 @@ impl Service {
         let mut errors = Errors::default();
         let since = time(&mut errors, "since", query.since.as_deref());
         let until = time(&mut errors, "until", query.until.as_deref());
-        let paging = PageRequest::parse(&mut errors, query.page, query.page_size);
+        let paging = PageRequest::parse_with_cursor(
+            &mut errors,
+            query.page,
+            query.page_size,
+            query.cursor.as_deref(),
+            AUDIT_CURSOR,
+        );
         errors.finish()?;
         let filter = AuditFilter {
             resource_type: query.resource_type,
@@ -46,10 +57,10 @@ impl Service {
             since,
             until,
         };
-        let (events, total) = self
+        let (events, total, next) = self
             .store
-            .list_audit_events(filter, paging.offset, paging.page_size)
+            .list_audit_events(filter, paging.window(), paging.page_size)
             .await?;
-        Ok(paging.page(events, total))
+        Ok(paging.keyset_page(events, total.unsigned_abs(), next, AUDIT_CURSOR))
     }
 }

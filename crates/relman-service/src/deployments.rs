@@ -43,7 +43,12 @@ pub struct DeploymentQuery {
     pub page: Option<i64>,
     /// Items per page, 1 to 100.
     pub page_size: Option<i64>,
+    /// Start after this cursor (from a previous page's `Link`) instead of at `page`.
+    pub cursor: Option<String>,
 }
+
+/// The cursor kind of the deployment history.
+const DEPLOYMENT_CURSOR: char = 'd';
 
 fn deployment_not_found(key: &str) -> ServiceError {
     ServiceError::NotFound {
@@ -278,7 +283,13 @@ impl Service {
         query: DeploymentQuery,
     ) -> Result<Page<DeploymentRecord>, ServiceError> {
         let mut errors = Errors::default();
-        let paging = PageRequest::parse(&mut errors, query.page, query.page_size);
+        let paging = PageRequest::parse_with_cursor(
+            &mut errors,
+            query.page,
+            query.page_size,
+            query.cursor.as_deref(),
+            DEPLOYMENT_CURSOR,
+        );
         errors.finish()?;
         let environment_id = match query.environment_id.as_deref() {
             Some(key) => Some(self.environment(key).await?.id),
@@ -295,11 +306,11 @@ impl Service {
                     environment_id,
                     release_id,
                 },
-                paging.offset,
+                paging.window(),
                 paging.page_size,
             )
             .await?;
-        Ok(paging.page(page.items, i64::try_from(page.total).unwrap_or(i64::MAX)))
+        Ok(paging.keyset_page(page.items, page.total, page.next, DEPLOYMENT_CURSOR))
     }
 
     /// Where a release stands in every environment, in promotion order.

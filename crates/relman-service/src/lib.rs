@@ -30,6 +30,7 @@ pub use environments::{EnvironmentInput, EnvironmentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
 pub use observer::{NoObserver, ServiceObserver, SyncOutcome, SyncRun};
+pub use paging::{DEFAULT_SLICE_LIMIT, MAX_SLICE_LIMIT, Slice, SliceQuery};
 pub use registry::{HttpConnector, RegistryClients, RegistryConnector, registry_config};
 pub use release_input::{
     FromLatestInput, MemberInput, PinFromInput, ReleaseInput, ReleasePatch, ReleaseQuery,

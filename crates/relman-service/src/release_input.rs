@@ -123,6 +123,8 @@ pub struct ReleaseQuery {
     pub page: Option<i64>,
     /// Releases per page, 1-100; defaults to 20.
     pub page_size: Option<i64>,
+    /// Start after this cursor (from a previous page's `Link`) instead of at `page`.
+    pub cursor: Option<String>,
 }
 
 pub(crate) const MAX_DISPLAY_NAME: usize = 200;

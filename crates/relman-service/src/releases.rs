@@ -24,6 +24,9 @@ pub const DEFAULT_PAGE_SIZE: i64 = 20;
 /// Most releases one page holds.
 pub const MAX_PAGE_SIZE: i64 = 100;
 
+/// The cursor kind of the release list.
+const RELEASE_CURSOR: char = 'r';
+
 /// Attempts at an insert whose name conflict vanished before it could be read (the other
 /// release was deleted in between).
 const CREATE_ATTEMPTS: usize = 3;
@@ -33,7 +36,7 @@ const CREATE_ATTEMPTS: usize = 3;
 pub struct Page<T> {
     /// The page's items.
     pub items: Vec<T>,
-    /// The 1-based page number.
+    /// The 1-based page number; 0 on a page asked for by cursor, which has no number.
     pub page: u64,
     /// Items per page.
     pub page_size: u64,
@@ -41,6 +44,8 @@ pub struct Page<T> {
     pub total_count: u64,
     /// Pages in all (0 when there are no items).
     pub total_pages: u64,
+    /// The cursor of the next page, when there is one (lists paged by cursor as well).
+    pub next_cursor: Option<String>,
 }
 
 /// Where a release is deployed in one environment (the seed's release state).
@@ -229,7 +234,13 @@ impl Service {
             .status
             .as_deref()
             .and_then(|s| errors.parse::<ReleaseStatus>("status", s));
-        let paging = crate::paging::PageRequest::parse(&mut errors, query.page, query.page_size);
+        let paging = crate::paging::PageRequest::parse_with_cursor(
+            &mut errors,
+            query.page,
+            query.page_size,
+            query.cursor.as_deref(),
+            RELEASE_CURSOR,
+        );
         errors.finish()?;
         // `component` answers NotFound for keys that cannot be names without querying.
         let component_id = match query.component_id.as_deref() {
@@ -243,14 +254,11 @@ impl Service {
                     status,
                     component_id,
                 },
-                paging.offset,
+                paging.window(),
                 paging.page_size,
             )
             .await?;
-        Ok(paging.page(
-            result.items,
-            i64::try_from(result.total).unwrap_or(i64::MAX),
-        ))
+        Ok(paging.keyset_page(result.items, result.total, result.next, RELEASE_CURSOR))
     }
 
     /// The latest release: the highest `version` among releases that are not draft, prerelease

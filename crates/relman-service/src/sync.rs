@@ -326,10 +326,24 @@ impl Service {
         })
     }
 
-    /// The digest changes syncs saw for a component's tags, newest first (at most 500).
-    pub async fn list_retags(&self, key: &str) -> Result<Vec<RetagRecord>, ServiceError> {
+    /// The digest changes syncs saw for a component's tags, newest first, one slice at a time
+    /// (`limit` 1-1000, default 100), with the cursor of the next slice.
+    pub async fn list_retags(
+        &self,
+        key: &str,
+        query: crate::paging::SliceQuery,
+    ) -> Result<crate::paging::Slice<RetagRecord>, ServiceError> {
+        let (after, limit) = query.parse(crate::paging::RETAG_CURSOR)?;
         let component = self.component(key).await?;
-        Ok(self.store.list_retags(component.id, 500).await?)
+        let (items, next) = self
+            .store
+            .list_retags_page(component.id, after, limit)
+            .await?;
+        Ok(crate::paging::Slice {
+            items,
+            next_cursor: next
+                .map(|key| crate::paging::cursor_text(crate::paging::RETAG_CURSOR, key)),
+        })
     }
 
     /// Resolves one tag of a component through its registry (for version maps given no digest).

@@ -7,6 +7,7 @@ use relman_domain::AuditEvent;
 use crate::codec::{from_micros, to_micros, uuid};
 use crate::connection::DbConnection;
 use crate::error::StorageError;
+use crate::keyset::{SortKey, Window, after_key, key_of};
 use crate::schema::audit_events as ae;
 use crate::store::Store;
 
@@ -78,13 +79,14 @@ impl Store {
         self.run(move |conn| record(conn, &event)).await
     }
 
-    /// A page of audit events, newest first, and the total count for the filter.
+    /// A page of audit events, newest first (`occurred_at`, then id), the total count for the
+    /// filter, and the key of the page's last event when more follow.
     pub async fn list_audit_events(
         &self,
         filter: AuditFilter,
-        offset: i64,
+        window: Window,
         limit: i64,
-    ) -> Result<(Vec<AuditEvent>, i64), StorageError> {
+    ) -> Result<(Vec<AuditEvent>, i64, Option<SortKey>), StorageError> {
         self.run(move |conn| {
             let build = || {
                 let mut q = ae::table.into_boxed();
@@ -106,17 +108,23 @@ impl Store {
                 q
             };
             let total: i64 = build().count().get_result(conn)?;
-            let rows = build()
+            let (offset, fetch, after) = window.fetch(limit);
+            let mut q = build();
+            if let Some(after) = after {
+                q = after_key!(q, ae::occurred_at, ae::id, after);
+            }
+            let mut rows = q
                 .order((ae::occurred_at.desc(), ae::id.desc()))
                 .offset(offset)
-                .limit(limit)
+                .limit(fetch)
                 .select(AuditRow::as_select())
                 .load(conn)?;
+            let next = window.next(&mut rows, limit, total, |r| key_of(r.occurred_at, &r.id));
             let events = rows
                 .into_iter()
                 .map(AuditEvent::try_from)
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok((events, total))
+            Ok((events, total, next))
         })
         .await
     }

@@ -19,6 +19,7 @@ use crate::audit;
 use crate::codec::{from_micros, to_micros, uuid};
 use crate::connection::DbConnection;
 use crate::error::StorageError;
+use crate::keyset::{Window, after_key, key_of};
 use crate::schema::{deployments, environments, releases};
 use crate::store::Store;
 
@@ -90,6 +91,8 @@ pub struct DeploymentPage {
     pub items: Vec<DeploymentRecord>,
     /// Matches over all pages.
     pub total: u64,
+    /// The key of the page's last deployment when more follow (the next page's cursor).
+    pub next: Option<crate::keyset::SortKey>,
 }
 
 /// What completing a deployment did.
@@ -269,31 +272,40 @@ impl Store {
         .await
     }
 
-    /// One page of deployments, newest first (`started_at`, then id), and the total count;
-    /// filtered, counted and paged in SQL.
+    /// One page of deployments, newest first (`started_at`, then id), the total count, and the
+    /// key of the page's last deployment when more follow; filtered, counted and paged in SQL.
     pub async fn list_deployments(
         &self,
         filter: DeploymentFilter,
-        offset: i64,
+        window: Window,
         limit: i64,
     ) -> Result<DeploymentPage, StorageError> {
         self.run(move |conn| {
             let total: i64 = filtered(&filter).count().get_result(conn)?;
-            let rows = filtered(&filter)
+            let (offset, fetch, after) = window.fetch(limit);
+            let mut q = filtered(&filter);
+            if let Some(after) = after {
+                q = after_key!(q, deployments::started_at, deployments::id, after);
+            }
+            let mut rows = q
                 .inner_join(releases::table)
                 .inner_join(environments::table)
                 .order((deployments::started_at.desc(), deployments::id.desc()))
                 .offset(offset)
-                .limit(limit)
+                .limit(fetch)
                 .select((
                     DeploymentRow::as_select(),
                     releases::name,
                     environments::display_name,
                 ))
                 .load(conn)?;
+            let next = window.next(&mut rows, limit, total, |(d, _, _)| {
+                key_of(d.started_at, &d.id)
+            });
             Ok(DeploymentPage {
                 items: records(rows)?,
                 total: u64::try_from(total).unwrap_or(0),
+                next,
             })
         })
         .await

@@ -65,6 +65,9 @@ pub(crate) struct MemberRow {
     digest: String,
     channel: Option<String>,
     platforms: String,
+    /// The release's `created_at`, copied so the `componentId` filter walks one index in list
+    /// order (see docs/DATABASE.md).
+    release_created_at: i64,
 }
 
 /// `sourceRef` as stored in its JSON column; absent fields are left out.
@@ -182,6 +185,7 @@ impl MemberRow {
     /// The rows of a release's members; `position` keeps the order the client gave.
     pub(crate) fn of(release: &Release) -> Vec<Self> {
         let release_id = release.id.to_string();
+        let release_created_at = to_micros(release.created_at);
         release
             .members
             .iter()
@@ -197,6 +201,7 @@ impl MemberRow {
                 digest: m.digest.to_string(),
                 channel: m.channel.as_ref().map(ToString::to_string),
                 platforms: platforms_to_json(&m.platforms),
+                release_created_at,
             })
             .collect()
     }

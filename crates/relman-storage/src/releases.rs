@@ -15,48 +15,10 @@ use crate::audit;
 use crate::components::ComponentRow;
 use crate::connection::DbConnection;
 use crate::error::StorageError;
-use crate::release_rows::{MemberRow, ReleaseRow, SummaryRow};
+use crate::release_rows::{MemberRow, ReleaseRow};
 use crate::schema::{component_versions, components, release_members, releases};
 use crate::store::Store;
 use crate::versions::VersionRow;
-use relman_domain::ReleaseSummary;
-
-type Backend = <DbConnection as Connection>::Backend;
-
-/// Which releases to list.
-#[derive(Debug, Clone, Default)]
-pub struct ReleaseFilter {
-    /// Only releases in this status.
-    pub status: Option<ReleaseStatus>,
-    /// Only releases with a member of this component.
-    pub component_id: Option<Uuid>,
-}
-
-/// One page of the release list and the number of releases matching the filter.
-#[derive(Debug, Clone)]
-pub struct ReleasePage {
-    /// The page's releases, newest first.
-    pub items: Vec<ReleaseSummary>,
-    /// How many releases match the filter, over all pages.
-    pub total: u64,
-}
-
-/// The filtered release query; built twice per list (count and page), so both see one filter.
-fn filtered(filter: &ReleaseFilter) -> releases::BoxedQuery<'static, Backend> {
-    let mut q = releases::table.into_boxed();
-    if let Some(status) = filter.status {
-        q = q.filter(releases::status.eq(status.as_str()));
-    }
-    if let Some(component) = filter.component_id {
-        // `IN (SELECT …)` over the indexed component_id, so a release is counted once however
-        // its members are laid out.
-        let with_component = release_members::table
-            .filter(release_members::component_id.eq(component.to_string()))
-            .select(release_members::release_id);
-        q = q.filter(releases::id.eq_any(with_component));
-    }
-    q
-}
 
 /// Builds one release from its row joined with its member rows (a left join, one statement, so
 /// the row and its members come from one snapshot).
@@ -137,33 +99,6 @@ impl Store {
                 .select((ReleaseRow::as_select(), Option::<MemberRow>::as_select()))
                 .load(conn)?;
             assemble(rows)
-        })
-        .await
-    }
-
-    /// One page of releases matching the filter, newest first (`created_at`, then id), and the
-    /// total count. Filtering, counting and paging all happen in SQL, on indexed columns.
-    pub async fn list_releases(
-        &self,
-        filter: ReleaseFilter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<ReleasePage, StorageError> {
-        self.run(move |conn| {
-            let total: i64 = filtered(&filter).count().get_result(conn)?;
-            let rows: Vec<SummaryRow> = filtered(&filter)
-                .order((releases::created_at.desc(), releases::id.desc()))
-                .offset(offset)
-                .limit(limit)
-                .select(SummaryRow::as_select())
-                .load(conn)?;
-            Ok(ReleasePage {
-                items: rows
-                    .into_iter()
-                    .map(ReleaseSummary::try_from)
-                    .collect::<Result<_, _>>()?,
-                total: u64::try_from(total).unwrap_or(0),
-            })
         })
         .await
     }

@@ -66,6 +66,7 @@ diesel::table! {
         digest -> Text,
         channel -> Nullable<Text>,
         platforms -> Text,
+        release_created_at -> BigInt,
     }
 }
 

@@ -2,11 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use relman_domain::RetagRecord;
 use relman_domain::{AuditEvent, ComponentVersion, Digest, VersionSource};
 use uuid::Uuid;
 
-use crate::codec::{from_micros, parse, to_micros};
+use crate::codec::to_micros;
 use crate::connection::DbConnection;
 use crate::error::StorageError;
 use crate::schema::{component_versions as cv, version_retags as rt};
@@ -167,33 +166,6 @@ impl Store {
                 diesel::insert_into(rt::table).values(row).execute(conn)?;
             }
             Ok(())
-        })
-        .await
-    }
-
-    /// The digest changes seen for a component's tags, newest first (at most `limit`).
-    pub async fn list_retags(
-        &self,
-        component_id: Uuid,
-        limit: i64,
-    ) -> Result<Vec<RetagRecord>, StorageError> {
-        self.run(move |conn| {
-            let rows: Vec<RetagRow> = rt::table
-                .filter(rt::component_id.eq(component_id.to_string()))
-                .order((rt::detected_at.desc(), rt::id.desc()))
-                .limit(limit)
-                .select(RetagRow::as_select())
-                .load(conn)?;
-            rows.into_iter()
-                .map(|r| {
-                    Ok(RetagRecord {
-                        tag: r.tag,
-                        old_digest: parse("digest", &r.old_digest)?,
-                        new_digest: parse("digest", &r.new_digest)?,
-                        detected_at: from_micros(r.detected_at)?,
-                    })
-                })
-                .collect()
         })
         .await
     }

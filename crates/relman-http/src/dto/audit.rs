@@ -84,6 +84,10 @@ pub struct AuditEventParams {
     /// Items per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
+    /// Start after this cursor instead of at `page` (the `Link: rel="next"` of a previous page
+    /// carries it); opaque, and not combinable with `page`.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
 }
 
 impl From<AuditEventParams> for AuditQuery {
@@ -96,6 +100,7 @@ impl From<AuditEventParams> for AuditQuery {
             until: p.until,
             page: p.page,
             page_size: p.page_size,
+            cursor: p.cursor,
         }
     }
 }

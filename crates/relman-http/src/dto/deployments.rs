@@ -95,6 +95,10 @@ pub struct DeploymentListParams {
     /// Deployments per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
+    /// Start after this cursor instead of at `page` (the `Link: rel="next"` of a previous page
+    /// carries it); opaque, and not combinable with `page`.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
 }
 
 impl From<CompleteDeploymentRequest> for CompleteInput {
@@ -113,6 +117,7 @@ impl From<DeploymentListParams> for DeploymentQuery {
             release_id: p.release_id,
             page: p.page,
             page_size: p.page_size,
+            cursor: p.cursor,
         }
     }
 }

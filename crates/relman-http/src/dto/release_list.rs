@@ -46,7 +46,7 @@ pub struct ReleaseListItem {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PageMeta {
-    /// This page (1-based).
+    /// This page (1-based); 0 on a page asked for by `cursor`, which has no number.
     #[schema(example = 1)]
     pub page: u64,
     /// Items per page.
@@ -97,6 +97,10 @@ pub struct ReleaseListParams {
     /// Releases per page, 1-100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
+    /// Start after this cursor instead of at `page` (the `Link: rel="next"` of a previous page
+    /// carries it); opaque, and not combinable with `page`.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
 }
 
 impl From<ReleaseListParams> for ReleaseQuery {
@@ -106,6 +110,7 @@ impl From<ReleaseListParams> for ReleaseQuery {
             component_id: p.component_id,
             page: p.page,
             page_size: p.page_size,
+            cursor: p.cursor,
         }
     }
 }

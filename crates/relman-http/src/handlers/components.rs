@@ -1,16 +1,18 @@
 //! `/api/v1/components`.
 
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use relman_service::{Service, SyncOptions};
 
 use crate::auth::Principal;
 use crate::dto::components::{ComponentResponse, CreateComponentRequest, UpdateComponentRequest};
+use crate::dto::slice::SliceParams;
 use crate::dto::versions::{
     RetagResponse, SyncRequest, SyncResponse, VersionResponse, VersionsParams,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::handlers::created;
+use crate::link::add_next_link;
 
 /// Registers a container component.
 #[utoipa::path(
@@ -189,14 +191,15 @@ pub async fn sync_component_versions(
     Ok(HttpResponse::Ok().json(SyncResponse::from(report)))
 }
 
-/// Lists the re-pushes syncs detected: tags seen pointing at a new digest, newest first (at most
-/// 500).
+/// Lists the re-pushes syncs detected: tags seen pointing at a new digest, newest first, `limit`
+/// at a time; `Link: rel="next"` leads to the older ones.
 #[utoipa::path(
     tag = "components",
     operation_id = "list_component_retags",
-    params(("id" = String, Path, description = "Component UUID or name")),
+    params(("id" = String, Path, description = "Component UUID or name"), SliceParams),
     responses(
         (status = 200, description = "Re-tags, newest first", body = Vec<RetagResponse>),
+        (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -204,14 +207,14 @@ pub async fn sync_component_versions(
 #[get("/components/{id}/retags")]
 pub async fn list_component_retags(
     _who: Principal,
+    req: HttpRequest,
     service: web::Data<Service>,
     id: web::Path<String>,
+    QueryParams(params): QueryParams<SliceParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let list: Vec<RetagResponse> = service
-        .list_retags(&id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(HttpResponse::Ok().json(list))
+    let slice = service.list_retags(&id, params.into()).await?;
+    let list: Vec<RetagResponse> = slice.items.into_iter().map(Into::into).collect();
+    let mut response = HttpResponse::Ok();
+    add_next_link(&mut response, &req, slice.next_cursor.as_deref());
+    Ok(response.json(list))
 }

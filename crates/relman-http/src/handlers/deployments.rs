@@ -1,6 +1,6 @@
 //! Promotions and `/api/v1/deployments`.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
@@ -11,6 +11,7 @@ use crate::dto::deployments::{
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::handlers::created;
+use crate::link::add_next_link;
 
 /// Promotes a release to an environment: opens a deployment there (status `in_progress`) and
 /// moves the release to `promoting`. A CD tool performs it and reports with
@@ -78,7 +79,7 @@ pub async fn complete_deployment(
     params(DeploymentListParams),
     responses(
         (status = 200, description = "One page of deployments", body = DeploymentListResponse),
-        (status = 400, description = "Invalid paging (`pageSize` 1-100, `page` from 1)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid paging (`pageSize` 1-100, `page` from 1, a `cursor` of this list and not with `page`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The `environmentId` or `releaseId` filter names nothing", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -86,11 +87,14 @@ pub async fn complete_deployment(
 #[get("/deployments")]
 pub async fn list_deployments(
     _who: Principal,
+    req: HttpRequest,
     service: web::Data<Service>,
     QueryParams(params): QueryParams<DeploymentListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = service.list_deployments(params.into()).await?;
-    Ok(HttpResponse::Ok().json(DeploymentListResponse::from(page)))
+    let mut response = HttpResponse::Ok();
+    add_next_link(&mut response, &req, page.next_cursor.as_deref());
+    Ok(response.json(DeploymentListResponse::from(page)))
 }
 
 /// Gets one deployment.

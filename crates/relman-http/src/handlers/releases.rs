@@ -4,7 +4,7 @@
 //! `routes()`), and release names `latest` and `from-latest` are refused, so neither path can be
 //! taken for a release's id or name.
 
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use relman_domain::Scope;
 use relman_service::Service;
 
@@ -18,6 +18,7 @@ use crate::dto::releases::{
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::handlers::created;
+use crate::link::add_next_link;
 
 fn created_or_existing(release: relman_domain::Release, is_new: bool) -> HttpResponse {
     if is_new {
@@ -90,7 +91,7 @@ pub async fn create_release_from_latest(
     params(ReleaseListParams),
     responses(
         (status = 200, description = "One page of releases", body = ReleaseListResponse),
-        (status = 400, description = "Invalid filter or paging (`pageSize` 1-100, `page` from 1)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid filter or paging (`pageSize` 1-100, `page` from 1, a `cursor` of this list and not with `page`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The `componentId` filter names no component", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -98,11 +99,14 @@ pub async fn create_release_from_latest(
 #[get("/releases")]
 pub async fn list_releases(
     _who: Principal,
+    req: HttpRequest,
     service: web::Data<Service>,
     QueryParams(params): QueryParams<ReleaseListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = service.list_releases(params.into()).await?;
-    Ok(HttpResponse::Ok().json(ReleaseListResponse::from(page)))
+    let mut response = HttpResponse::Ok();
+    add_next_link(&mut response, &req, page.next_cursor.as_deref());
+    Ok(response.json(ReleaseListResponse::from(page)))
 }
 
 /// The latest release: the highest `version` among releases that are neither draft, prerelease

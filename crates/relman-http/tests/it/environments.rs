@@ -948,13 +948,13 @@ async fn mutations_are_audited_failures_are_not(store: Store) {
         assert!(!request.starts_with("refused"), "a refusal left {e}");
     }
     // The same events, read straight from the store.
-    let (stored, total) = store
+    let (stored, total, _) = store
         .list_audit_events(
             relman_storage::AuditFilter {
                 resource_id: Some(id_of(&r1)),
                 ..Default::default()
             },
-            0,
+            relman_storage::Window::Offset(0),
             100,
         )
         .await

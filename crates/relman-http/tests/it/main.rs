@@ -12,6 +12,7 @@ mod components;
 mod environments;
 mod errors;
 mod integrations;
+mod list_paging;
 mod meta;
 mod metrics;
 mod openapi_spec;

@@ -21,13 +21,13 @@ backend_tests!(
 
 /// Every event about one resource, oldest first.
 async fn events_of(store: &Store, resource_id: impl ToString) -> Vec<AuditEvent> {
-    let (mut events, _) = store
+    let (mut events, _, _) = store
         .list_audit_events(
             AuditFilter {
                 resource_id: Some(resource_id.to_string()),
                 ..Default::default()
             },
-            0,
+            relman_storage::Window::Offset(0),
             100,
         )
         .await
@@ -269,13 +269,13 @@ async fn environment_mutations_record_events(store: Store) {
         "{}",
         events[1].summary
     );
-    let (all, total) = store
+    let (all, total, _) = store
         .list_audit_events(
             AuditFilter {
                 resource_type: Some("environment".into()),
                 ..Default::default()
             },
-            0,
+            relman_storage::Window::Offset(0),
             100,
         )
         .await

@@ -10,5 +10,6 @@ mod components;
 mod fixtures;
 mod integrations;
 mod migrations;
+mod release_list;
 mod releases;
 mod versions;

@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 use relman_domain::{
     Component, Digest, Platform, Release, ReleaseMember, ReleaseStatus, SourceRef, content_digest,
 };
-use relman_storage::{ReleaseFilter, StorageError, Store, VersionFilter};
+use relman_storage::{ReleaseFilter, StorageError, Store, VersionFilter, Window};
 use relman_test_support::backend_tests;
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ backend_tests!(
     latest_candidates_are_filtered_in_sql
 );
 
-fn member(c: &Component, tag: &str) -> ReleaseMember {
+pub(crate) fn member(c: &Component, tag: &str) -> ReleaseMember {
     ReleaseMember {
         component_id: c.id,
         component_name: c.name.to_string(),
@@ -39,7 +39,7 @@ fn member(c: &Component, tag: &str) -> ReleaseMember {
     }
 }
 
-fn release(name: &str, members: Vec<ReleaseMember>, minute: i64) -> Release {
+pub(crate) fn release(name: &str, members: Vec<ReleaseMember>, minute: i64) -> Release {
     let at = now() + TimeDelta::minutes(minute);
     Release {
         id: Uuid::now_v7(),
@@ -65,7 +65,7 @@ fn release(name: &str, members: Vec<ReleaseMember>, minute: i64) -> Release {
     }
 }
 
-async fn two_components(store: &Store) -> (Component, Component) {
+pub(crate) async fn two_components(store: &Store) -> (Component, Component) {
     let api = component("api");
     let web = component("web");
     store
@@ -130,7 +130,7 @@ async fn name_is_unique(store: Store) {
         .unwrap_err();
     assert!(matches!(err, StorageError::Conflict { .. }), "{err:?}");
     let page = store
-        .list_releases(ReleaseFilter::default(), 0, 10)
+        .list_releases(ReleaseFilter::default(), Window::Offset(0), 10)
         .await
         .unwrap();
     assert_eq!(
@@ -143,7 +143,7 @@ async fn name_is_unique(store: Store) {
                 component_id: Some(web.id),
                 ..Default::default()
             },
-            0,
+            Window::Offset(0),
             10,
         )
         .await
@@ -172,7 +172,7 @@ async fn list_filters_counts_and_pages(store: Store) {
         page.items.iter().map(|r| r.name.to_string()).collect()
     };
     let first = store
-        .list_releases(ReleaseFilter::default(), 0, 3)
+        .list_releases(ReleaseFilter::default(), Window::Offset(0), 3)
         .await
         .unwrap();
     assert_eq!(first.total, 7);
@@ -180,7 +180,7 @@ async fn list_filters_counts_and_pages(store: Store) {
     assert_eq!(first.items[0].component_count, 2);
     assert_eq!(first.items[1].component_count, 1);
     let last = store
-        .list_releases(ReleaseFilter::default(), 6, 3)
+        .list_releases(ReleaseFilter::default(), Window::Offset(6), 3)
         .await
         .unwrap();
     assert_eq!(names(&last), ["r0"]);
@@ -190,7 +190,7 @@ async fn list_filters_counts_and_pages(store: Store) {
                 status: Some(ReleaseStatus::Draft),
                 component_id: Some(web.id),
             },
-            0,
+            Window::Offset(0),
             10,
         )
         .await
@@ -203,7 +203,7 @@ async fn list_filters_counts_and_pages(store: Store) {
                 status: Some(ReleaseStatus::Ready),
                 component_id: None,
             },
-            1,
+            Window::Offset(1),
             10,
         )
         .await
