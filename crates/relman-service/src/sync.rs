@@ -217,6 +217,7 @@ impl Service {
                 .map(|tag| async move {
                     let options = ResolveOptions {
                         fetch_created: true,
+                        ..Default::default()
                     };
                     (tag.clone(), client.resolve_with(repo, tag, options).await)
                 })
@@ -345,6 +346,7 @@ impl Service {
                 tag,
                 ResolveOptions {
                     fetch_created: true,
+                    ..Default::default()
                 },
             )
             .await
