@@ -11,4 +11,5 @@ mod fixtures;
 mod integrations;
 mod migrations;
 mod releases;
+mod sync;
 mod versions;
