@@ -325,12 +325,19 @@ impl Service {
                     });
                 }
                 Some(old) => {
+                    // A build time learned for this digest stays; a re-tag's is the new image's
+                    // (unknown when the component does not record it).
+                    let pushed_at = if manifest.digest == old.digest {
+                        manifest.created.or(old.pushed_at)
+                    } else {
+                        manifest.created
+                    };
                     let next = ComponentVersion {
                         digest: manifest.digest,
                         semver,
                         channel,
                         platforms: manifest.platforms,
-                        pushed_at: manifest.created.or(old.pushed_at),
+                        pushed_at,
                         gone: false,
                         updated_at: old.updated_at,
                         ..(*old).clone()

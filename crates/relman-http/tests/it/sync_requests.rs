@@ -161,6 +161,46 @@ async fn first_sync_with_pushed_at_reads_each_config_once(store: Store) {
         };
         assert_eq!(v["pushedAt"], expected, "{v}");
     }
+
+    // Opted out, a forced re-sync asks with a HEAD per tag and fetches nothing: digests on
+    // record keep their build time, a re-pushed tag's is no longer known.
+    send(
+        &app,
+        put("/api/v1/components/api", json!({"recordPushedAt": false})),
+    )
+    .await
+    .expect(200);
+    let rebuilt = push
+        .push_image(
+            "myorg/api",
+            "v3.0.0",
+            &ImageSpec {
+                seed: "three-again".into(),
+                ..ImageSpec::default()
+            },
+        )
+        .await;
+    let before = proxy.requests().len();
+    let forced = send(
+        &app,
+        post(
+            "/api/v1/components/api/sync-versions",
+            json!({"forceRefresh": true}),
+        ),
+    )
+    .await
+    .expect(200)
+    .body;
+    let requests = proxy.requests()[before..].to_vec();
+    assert_eq!(count(&requests, "HEAD", "/manifests/"), 12, "{requests:?}");
+    assert_eq!(requests.len(), 13, "the list and the HEADs alone");
+    assert_eq!(forced["updated"], 1, "{forced}");
+    let versions = forced["versions"].as_array().unwrap();
+    let v3 = versions.iter().find(|v| v["tag"] == "v3.0.0").unwrap();
+    assert_eq!(v3["digest"], rebuilt.digest.to_string());
+    assert_eq!(v3["pushedAt"], Value::Null, "{v3}");
+    let v4 = versions.iter().find(|v| v["tag"] == "v4.0.0").unwrap();
+    assert_eq!(v4["pushedAt"], "2025-03-04T05:06:07Z");
 }
 
 async fn unchanged_resync_lists_tags_writes_nothing_and_reports_only_changes(store: Store) {
