@@ -38,16 +38,17 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    send(
-        app,
-        post(
-            &format!("/api/v1/components/api/sync-versions{query}"),
-            json!({}),
-        ),
-    )
-    .await
-    .expect(200)
-    .body
+    sync_with(app, query, json!({})).await
+}
+
+/// Syncs component `api` with a query and a body; expects 200.
+async fn sync_with<S, B>(app: &S, query: &str, body: Value) -> Value
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let path = format!("/api/v1/components/api/sync-versions{query}");
+    send(app, post(&path, body)).await.expect(200).body
 }
 
 /// How many sync audit events the component has.
@@ -181,16 +182,7 @@ async fn first_sync_with_pushed_at_reads_each_config_once(store: Store) {
         )
         .await;
     let before = proxy.requests().len();
-    let forced = send(
-        &app,
-        post(
-            "/api/v1/components/api/sync-versions",
-            json!({"forceRefresh": true}),
-        ),
-    )
-    .await
-    .expect(200)
-    .body;
+    let forced = sync_with(&app, "", json!({"forceRefresh": true})).await;
     let requests = proxy.requests()[before..].to_vec();
     assert_eq!(count(&requests, "HEAD", "/manifests/"), 12, "{requests:?}");
     assert_eq!(requests.len(), 13, "the list and the HEADs alone");
