@@ -78,6 +78,7 @@ fn fixtures() -> Vec<Fixture> {
                 tag_pattern: None,
                 channel_rules: ChannelRules::default(),
                 sync_interval_seconds: None,
+                record_pushed_at: true,
                 created_at: now,
                 updated_at: now,
             };

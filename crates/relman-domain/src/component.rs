@@ -100,6 +100,10 @@ pub struct Component {
     /// interval, `Some(0)` never schedules it (manual syncs still work). See
     /// [`validate_sync_interval`] for the bounds.
     pub sync_interval_seconds: Option<u32>,
+    /// Whether sync records each version's `pushed_at` (the image's build time). It costs a
+    /// manifest `GET` per new tag and an image-config `GET` per distinct config; without it a
+    /// first sync costs the tag list and one `HEAD` per tag (indexes still fetched for platforms).
+    pub record_pushed_at: bool,
     /// When the component was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

@@ -37,6 +37,7 @@ pub(crate) fn component(name: &str, default_channel: &str) -> Component {
         tag_pattern: None,
         channel_rules: ChannelRules::default(),
         sync_interval_seconds: None,
+        record_pushed_at: true,
         created_at: now,
         updated_at: now,
     }

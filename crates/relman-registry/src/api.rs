@@ -1,8 +1,12 @@
 //! The client trait the service layer depends on, and what it returns.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use relman_domain::{Digest, Platform};
+use tokio::sync::OnceCell;
 
 use crate::error::RegistryError;
 
@@ -28,14 +32,71 @@ impl ResolvedManifest {
     }
 }
 
-/// Extra work [`RegistryClient::resolve_with`] may do.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ResolveOptions {
-    /// Also find when the image was built. For a single-platform image this replaces the `HEAD`
-    /// with a `GET` of the manifest and, when the manifest carries no `created` annotation, adds
-    /// one `GET` of the image config: at most one extra request. For an index only the
-    /// annotations already fetched are read (a platform's config would cost two more requests).
+/// Extra work [`RegistryClient::resolve_with`] may do, and what it may reuse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResolveOptions<'a> {
+    /// Also find when the image was built. The manifest is then fetched with one `GET` (no
+    /// `HEAD` first, since the `GET` tells the digest and media type as well) and, when it
+    /// carries no `created` annotation, the image config is read: once per config digest when
+    /// [`ResolveOptions::configs`] is given. For an index only the annotations already fetched
+    /// are read (a platform's config would cost two more requests).
     pub fetch_created: bool,
+    /// What the caller already knows about the reference (from an earlier sync). The reference
+    /// is then asked about with a `HEAD`, and when the registry still serves this digest the
+    /// known details are returned without fetching anything: content-addressed, the manifest
+    /// and its config cannot have changed.
+    pub known: Option<&'a KnownManifest>,
+    /// Image configs already read in this unit of work (a sync), shared by its resolves.
+    pub configs: Option<&'a ConfigCache>,
+}
+
+/// What a caller remembers of a manifest; see [`ResolveOptions::known`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownManifest {
+    /// The digest last seen for the reference.
+    pub digest: Digest,
+    /// The platforms recorded for it (empty for a single-platform image).
+    pub platforms: Vec<Platform>,
+    /// The build time recorded for it. When `None` and [`ResolveOptions::fetch_created`] is set,
+    /// the manifest is fetched again to look for it.
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// The build time of each image config read, by config digest, shared by the resolves of one
+/// sync. Configs are content-addressed and usually shared by many tags (every tag of one build,
+/// re-tags of one image), so each is fetched at most once however many resolves need it at once.
+#[derive(Debug, Default)]
+pub struct ConfigCache {
+    entries: Mutex<HashMap<Digest, Arc<ConfigCell>>>,
+}
+
+/// One config's build time, filled by the first resolve that needs it.
+type ConfigCell = OnceCell<Option<DateTime<Utc>>>;
+
+impl ConfigCache {
+    /// The entry for `digest`, created empty when absent. Concurrent resolves of one digest get
+    /// the same cell, so one of them fetches and the others wait for its answer.
+    pub(crate) fn cell(&self, digest: &Digest) -> Arc<ConfigCell> {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(entries.entry(digest.clone()).or_default())
+    }
+
+    /// How many distinct configs have been read.
+    pub fn len(&self) -> usize {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.values().filter(|c| c.initialized()).count()
+    }
+
+    /// Whether no config has been read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// An OCI Distribution registry, as relman needs it. Object-safe, so the service layer holds an
@@ -52,7 +113,7 @@ pub trait RegistryClient: Send + Sync {
 
     /// The digest (and platforms, for an index) that `reference` — a tag or a digest — resolves
     /// to, at the cost of one `HEAD` (plus one `GET` for an index or when the registry sends no
-    /// digest header). Fetched bytes are always verified against the digest.
+    /// digest header or media type). Fetched bytes are always verified against the digest.
     async fn resolve(
         &self,
         repository: &str,
@@ -67,7 +128,7 @@ pub trait RegistryClient: Send + Sync {
         &self,
         repository: &str,
         reference: &str,
-        options: ResolveOptions,
+        options: ResolveOptions<'_>,
     ) -> Result<ResolvedManifest, RegistryError>;
 
     /// How many HTTP requests this client has sent so far, token requests and retries included.

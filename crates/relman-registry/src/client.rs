@@ -539,7 +539,7 @@ impl RegistryClient for HttpRegistryClient {
         &self,
         repository: &str,
         reference: &str,
-        options: ResolveOptions,
+        options: ResolveOptions<'_>,
     ) -> Result<ResolvedManifest, RegistryError> {
         self.resolve_impl(repository, reference, options).await
     }

@@ -9,7 +9,9 @@
 //! - tag listing that follows `Link` pagination and stops safely when a registry ignores `n`/`last`;
 //! - digest resolution by `HEAD` and `Docker-Content-Digest`, falling back to `GET` and sha256,
 //!   with every fetched byte verified against the digest, and platforms listed for multi-arch
-//!   indexes (attestations skipped);
+//!   indexes (attestations skipped); the build time on request, each image config read once per
+//!   sync through a [`ConfigCache`], and nothing fetched for a reference whose digest the caller
+//!   already knows ([`KnownManifest`]);
 //! - politeness: bounded concurrency, optional pacing, `Retry-After` on 429/503 with capped
 //!   backoff, a timeout on every request, and a count of the requests made (per client, and per
 //!   unit of work through [`count_requests`]);
@@ -31,7 +33,7 @@ mod names;
 mod observer;
 mod tags;
 
-pub use api::{RegistryClient, ResolveOptions, ResolvedManifest};
+pub use api::{ConfigCache, KnownManifest, RegistryClient, ResolveOptions, ResolvedManifest};
 pub use client::HttpRegistryClient;
 pub use config::{RegistryAuth, RegistryConfig};
 pub use counting::count_requests;

@@ -91,7 +91,7 @@ impl HttpRegistryClient {
         &self,
         repository: &str,
         reference: &str,
-        options: ResolveOptions,
+        options: ResolveOptions<'_>,
     ) -> Result<ResolvedManifest, RegistryError> {
         check_repository(repository)?;
         let reference_digest = parse_reference(reference)?;
@@ -101,7 +101,11 @@ impl HttpRegistryClient {
         // Digests the bytes must hash to, from the reference and from each response header.
         let mut claimed: Vec<Digest> = reference_digest.into_iter().collect();
         let mut head_media_type = None;
-        if !options.fetch_created {
+        // A HEAD is worth its round trip when it can be all there is: no build time wanted (a
+        // single-platform image is then fully described by its headers), or a digest known from
+        // before (nothing to fetch when it still matches). For a new tag whose build time is
+        // wanted the GET alone tells everything a HEAD would.
+        if !options.fetch_created || options.known.is_some() {
             let head = self
                 .send(Method::HEAD, &url, Some(MANIFEST_ACCEPT), &scope, 0)
                 .await?;
@@ -127,15 +131,9 @@ impl HttpRegistryClient {
                 claimed.extend(header_digest);
                 head_media_type = media_type(&head.headers);
                 if let (Some(digest), Some(media_type)) = (claimed.first(), &head_media_type)
-                    && !is_index_media_type(media_type)
+                    && let Some(answer) = answer_from_head(digest, media_type, options)
                 {
-                    // The cheap path: one HEAD, nothing fetched, nothing to verify.
-                    return Ok(ResolvedManifest {
-                        digest: digest.clone(),
-                        media_type: media_type.clone(),
-                        platforms: Vec::new(),
-                        created: None,
-                    });
+                    return Ok(answer);
                 }
             }
         }
@@ -181,7 +179,7 @@ impl HttpRegistryClient {
         media_type: String,
         manifest: ManifestJson,
         exchange: &Exchange,
-        options: ResolveOptions,
+        options: ResolveOptions<'_>,
     ) -> Result<ResolvedManifest, RegistryError> {
         let mut created = manifest
             .annotations
@@ -201,7 +199,15 @@ impl HttpRegistryClient {
             let config_digest: Digest = config.digest.parse().map_err(|_| {
                 self.malformed(format!("manifest {digest} names an invalid config digest"))
             })?;
-            created = self.config_created(repository, &config_digest).await?;
+            created = match options.configs {
+                Some(cache) => {
+                    *cache
+                        .cell(&config_digest)
+                        .get_or_try_init(|| self.config_created(repository, &config_digest))
+                        .await?
+                }
+                None => self.config_created(repository, &config_digest).await?,
+            };
         }
         tracing::trace!(registry = %self.registry, url = %exchange.url, "resolved manifest");
         Ok(ResolvedManifest {
@@ -295,6 +301,29 @@ impl HttpRegistryClient {
             ))
         })
     }
+}
+
+/// The answer a successful `HEAD` (digest and media type known) gives on its own, or `None` when
+/// the manifest must be fetched: for an index's platforms, or for a build time not known yet.
+fn answer_from_head(
+    digest: &Digest,
+    media_type: &str,
+    options: ResolveOptions<'_>,
+) -> Option<ResolvedManifest> {
+    let answer = |platforms: Vec<Platform>, created| ResolvedManifest {
+        digest: digest.clone(),
+        media_type: media_type.to_owned(),
+        platforms,
+        created,
+    };
+    if let Some(known) = options.known
+        && known.digest == *digest
+        && (known.created.is_some() || !options.fetch_created)
+    {
+        // The same digest is the same bytes: platforms and config are as recorded.
+        return Some(answer(known.platforms.clone(), known.created));
+    }
+    (!options.fetch_created && !is_index_media_type(media_type)).then(|| answer(Vec::new(), None))
 }
 
 /// The media type from `Content-Type`, without parameters such as `charset`.

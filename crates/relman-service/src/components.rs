@@ -42,6 +42,8 @@ pub struct ComponentInput {
     /// Own scheduled-sync interval in seconds: `None` follows the global one, `0` never;
     /// otherwise 60..=604800.
     pub sync_interval_seconds: Option<i64>,
+    /// Whether sync records `pushedAt`; defaults to `true`.
+    pub record_pushed_at: Option<bool>,
 }
 
 /// A partial update: `None` keeps the current value; `Some(None)` clears a nullable field.
@@ -65,6 +67,8 @@ pub struct ComponentPatch {
     pub channel_rules: Option<Vec<ChannelRuleInput>>,
     /// New own sync interval; `Some(None)` goes back to the global one.
     pub sync_interval_seconds: Option<Option<i64>>,
+    /// Whether sync records `pushedAt` from now on.
+    pub record_pushed_at: Option<bool>,
 }
 
 const MAX_DISPLAY_NAME: usize = 200;
@@ -85,6 +89,7 @@ impl ComponentPatch {
             ("tagPattern", self.tag_pattern.is_some()),
             ("channelRules", self.channel_rules.is_some()),
             ("syncIntervalSeconds", self.sync_interval_seconds.is_some()),
+            ("recordPushedAt", self.record_pushed_at.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -171,6 +176,7 @@ impl Service {
             tag_pattern,
             channel_rules: rules,
             sync_interval_seconds: sync_interval,
+            record_pushed_at: input.record_pushed_at.unwrap_or(true),
             created_at: now,
             updated_at: now,
         };
@@ -271,6 +277,9 @@ impl Service {
         }
         if let Some(seconds) = patch.sync_interval_seconds {
             c.sync_interval_seconds = sync_interval(&mut errors, seconds);
+        }
+        if let Some(record) = patch.record_pushed_at {
+            c.record_pushed_at = record;
         }
         errors.finish()?;
         c.updated_at = crate::now();

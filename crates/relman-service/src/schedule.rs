@@ -109,8 +109,13 @@ impl Service {
         let mut outcomes = Vec::with_capacity(due.len());
         for c in due {
             schedule.record(c.id, now);
+            // Nobody reads a scheduled sync's version list: report the changes alone.
+            let options = SyncOptions {
+                changes_only: true,
+                ..SyncOptions::default()
+            };
             let outcome = self
-                .sync_versions(&Actor::system(), &c.id.to_string(), SyncOptions::default())
+                .sync_versions(&Actor::system(), &c.id.to_string(), options)
                 .await;
             outcomes.push((c.name.to_string(), outcome));
         }

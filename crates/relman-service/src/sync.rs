@@ -14,10 +14,12 @@ use futures_util::{StreamExt, stream};
 use relman_domain::RetagRecord;
 use relman_domain::{
     Actor, AuditEvent, Component, ComponentVersion, VersionSource, classify_channel,
-    parse_tag_semver,
+    compare_versions_desc, parse_tag_semver,
 };
-use relman_registry::{RegistryClient, RegistryError, ResolveOptions, ResolvedManifest};
-use relman_storage::{Retag, StorageError, SyncChanges, VersionFilter};
+use relman_registry::{
+    ConfigCache, KnownManifest, RegistryClient, RegistryError, ResolveOptions, ResolvedManifest,
+};
+use relman_storage::{Retag, StorageError, SyncChanges};
 use uuid::Uuid;
 
 use crate::Service;
@@ -29,6 +31,9 @@ use crate::observer::{SyncOutcome, SyncRun};
 pub struct SyncOptions {
     /// Re-resolve every tag, not only new and mutable ones.
     pub force_refresh: bool,
+    /// Report only the versions this sync added, updated or marked gone, instead of every
+    /// version of the component: an unchanged re-sync then reports none.
+    pub changes_only: bool,
 }
 
 /// What a sync found and did.
@@ -36,7 +41,8 @@ pub struct SyncOptions {
 pub struct SyncReport {
     /// Tags the registry lists that the component tracks (after `tagPattern`).
     pub synced: usize,
-    /// The component's current versions, newest first.
+    /// The component's current versions, newest first; with [`SyncOptions::changes_only`], only
+    /// those this sync added, updated or marked gone (gone ones with `gone` set).
     pub versions: Vec<ComponentVersion>,
     /// Tags seen for the first time.
     pub added: usize,
@@ -90,6 +96,57 @@ fn needs_resolve(existing: Option<&ComponentVersion>, tag: &str, force: bool) ->
         None => true,
         Some(v) if v.source == VersionSource::Manual => false,
         Some(v) => force || v.gone || parse_tag_semver(tag).is_none(),
+    }
+}
+
+/// Versions in the order the API lists them: newest semver first, other tags last.
+fn newest_first(mut versions: Vec<ComponentVersion>) -> Vec<ComponentVersion> {
+    versions.sort_by(compare_versions_desc);
+    versions
+}
+
+/// Every version a sync's changes touch, as they are once written, by id.
+fn changed_versions(
+    existing: &[ComponentVersion],
+    changes: &SyncChanges,
+    now: chrono::DateTime<chrono::Utc>,
+) -> HashMap<Uuid, ComponentVersion> {
+    let gone: HashSet<Uuid> = changes.gone.iter().copied().collect();
+    let marked = existing
+        .iter()
+        .filter(|v| gone.contains(&v.id))
+        .map(|v| ComponentVersion {
+            gone: true,
+            updated_at: now,
+            ..v.clone()
+        });
+    changes
+        .inserts
+        .iter()
+        .chain(&changes.updates)
+        .cloned()
+        .chain(marked)
+        .map(|v| (v.id, v))
+        .collect()
+}
+
+/// A report; the request count is filled in by the caller, which counts this sync's alone.
+fn report(
+    synced: usize,
+    versions: Vec<ComponentVersion>,
+    added: usize,
+    updated: usize,
+    unchanged: usize,
+    gone: usize,
+) -> SyncReport {
+    SyncReport {
+        synced,
+        versions,
+        added,
+        updated,
+        unchanged,
+        gone,
+        registry_requests: 0,
     }
 }
 
@@ -194,14 +251,8 @@ impl Service {
             .filter(|t| component.tag_pattern.as_ref().is_none_or(|p| p.matches(t)))
             .collect();
 
-        let existing = self
-            .store
-            .list_versions(VersionFilter {
-                component_id: Some(component.id),
-                include_gone: true,
-                ..Default::default()
-            })
-            .await?;
+        // Read once: what the sync compares with is also, changes applied, what it reports.
+        let existing = self.store.versions_for_sync(component.id).await?;
         let by_tag: HashMap<&str, &ComponentVersion> =
             existing.iter().map(|v| (v.tag.as_str(), v)).collect();
 
@@ -212,13 +263,28 @@ impl Service {
             .collect();
         let mut unchanged = tracked.len() - to_resolve.len();
         let limit = self.sync_concurrency;
+        // Configs are content-addressed and shared between tags: each is read once per sync.
+        let configs = ConfigCache::default();
+        let fetch_created = component.record_pushed_at;
         let resolved: Vec<(String, Result<ResolvedManifest, RegistryError>)> =
             stream::iter(to_resolve)
-                .map(|tag| async move {
-                    let options = ResolveOptions {
-                        fetch_created: true,
-                    };
-                    (tag.clone(), client.resolve_with(repo, tag, options).await)
+                .map(|tag| {
+                    // A tag resolved before is asked about with a HEAD; nothing is fetched when
+                    // it still points at the digest on record.
+                    let known = by_tag.get(tag.as_str()).map(|v| KnownManifest {
+                        digest: v.digest.clone(),
+                        platforms: v.platforms.clone(),
+                        created: v.pushed_at,
+                    });
+                    let configs = &configs;
+                    async move {
+                        let options = ResolveOptions {
+                            fetch_created,
+                            known: known.as_ref(),
+                            configs: Some(configs),
+                        };
+                        (tag.clone(), client.resolve_with(repo, tag, options).await)
+                    }
                 })
                 .buffer_unordered(limit)
                 .collect()
@@ -259,12 +325,19 @@ impl Service {
                     });
                 }
                 Some(old) => {
+                    // A build time learned for this digest stays; a re-tag's is the new image's
+                    // (unknown when the component does not record it).
+                    let pushed_at = if manifest.digest == old.digest {
+                        manifest.created.or(old.pushed_at)
+                    } else {
+                        manifest.created
+                    };
                     let next = ComponentVersion {
                         digest: manifest.digest,
                         semver,
                         channel,
                         platforms: manifest.platforms,
-                        pushed_at: manifest.created.or(old.pushed_at),
+                        pushed_at,
                         gone: false,
                         updated_at: old.updated_at,
                         ..(*old).clone()
@@ -295,35 +368,56 @@ impl Service {
             }
         }
         let gone = changes.gone.len();
-        // A sync that changes nothing writes nothing, not even an audit event: scheduled syncs
-        // would otherwise bury the trail.
-        if added + updated + gone > 0 {
-            let summary = format!(
-                "synced {}: {added} added, {updated} updated, {gone} gone",
-                component.name
-            );
-            let event = AuditEvent::new(actor, now, "component", "sync", component.id, summary);
-            self.store
-                .apply_sync(component.id, changes, now, &event)
-                .await?;
+        if added + updated + gone == 0 {
+            // A sync that changes nothing writes nothing, not even an audit event: scheduled
+            // syncs would otherwise bury the trail.
+            let versions = if options.changes_only {
+                Vec::new()
+            } else {
+                newest_first(existing.into_iter().filter(|v| !v.gone).collect())
+            };
+            return Ok(report(
+                tracked.len() - vanished.len(),
+                versions,
+                0,
+                0,
+                unchanged,
+                0,
+            ));
         }
-        let versions = self
+        let changed = changed_versions(&existing, &changes, now);
+        let summary = format!(
+            "synced {}: {added} added, {updated} updated, {gone} gone",
+            component.name
+        );
+        let event = AuditEvent::new(actor, now, "component", "sync", component.id, summary);
+        let skipped = self
             .store
-            .list_versions(VersionFilter {
-                component_id: Some(component.id),
-                ..Default::default()
-            })
+            .apply_sync(component.id, changes, now, &event)
             .await?;
-        Ok(SyncReport {
-            synced: tracked.len() - vanished.len(),
+        let versions = if options.changes_only {
+            newest_first(changed.into_values().collect())
+        } else if skipped > 0 {
+            // A manual version map claimed a tag meanwhile: what was written is not what was
+            // computed, so read it back.
+            let stored = self.store.versions_for_sync(component.id).await?;
+            newest_first(stored.into_iter().filter(|v| !v.gone).collect())
+        } else {
+            let mut all: Vec<ComponentVersion> = existing
+                .into_iter()
+                .filter(|v| !changed.contains_key(&v.id))
+                .collect();
+            all.extend(changed.into_values());
+            newest_first(all.into_iter().filter(|v| !v.gone).collect())
+        };
+        Ok(report(
+            tracked.len() - vanished.len(),
             versions,
             added,
             updated,
             unchanged,
             gone,
-            // Filled in by the caller, which counts this sync's requests alone.
-            registry_requests: 0,
-        })
+        ))
     }
 
     /// The digest changes syncs saw for a component's tags, newest first, one slice at a time
@@ -359,6 +453,7 @@ impl Service {
                 tag,
                 ResolveOptions {
                     fetch_created: true,
+                    ..Default::default()
                 },
             )
             .await

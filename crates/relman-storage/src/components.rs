@@ -26,6 +26,7 @@ pub(crate) struct ComponentRow {
     tag_pattern: Option<String>,
     channel_rules: String,
     sync_interval_seconds: Option<i32>,
+    record_pushed_at: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -61,6 +62,7 @@ impl From<&Component> for ComponentRow {
             sync_interval_seconds: c
                 .sync_interval_seconds
                 .map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
+            record_pushed_at: c.record_pushed_at,
             created_at: to_micros(c.created_at),
             updated_at: to_micros(c.updated_at),
         }
@@ -101,6 +103,7 @@ impl TryFrom<ComponentRow> for Component {
                 .map(u32::try_from)
                 .transpose()
                 .map_err(|_| StorageError::Corrupt("negative sync interval".into()))?,
+            record_pushed_at: r.record_pushed_at,
             created_at: from_micros(r.created_at)?,
             updated_at: from_micros(r.updated_at)?,
         })

@@ -12,6 +12,7 @@ diesel::table! {
         tag_pattern -> Nullable<Text>,
         channel_rules -> Text,
         sync_interval_seconds -> Nullable<Integer>,
+        record_pushed_at -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
     }

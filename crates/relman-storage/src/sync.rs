@@ -111,15 +111,61 @@ impl Store {
     }
 }
 
+/// Rows per multi-row `INSERT` on PostgreSQL. A statement may carry at most 65,535 bind
+/// parameters; 2,000 rows stay under it for rows of up to 32 columns (versions have 12).
+const ROWS_PER_INSERT: usize = 2_000;
+
+/// Inserts `rows` into `table`: a few multi-row statements on PostgreSQL (one round trip each),
+/// one statement per row on SQLite, which runs in-process inside the same transaction. A macro
+/// because diesel's insert bounds differ per table and backend.
+macro_rules! insert_batched {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match &mut *$conn {
+            DbConnection::Postgres(pg) => {
+                for chunk in $rows.chunks(ROWS_PER_INSERT) {
+                    diesel::insert_into($table).values(chunk).execute(pg)?;
+                }
+            }
+            other => {
+                for row in $rows {
+                    diesel::insert_into($table).values(row).execute(other)?;
+                }
+            }
+        }
+    };
+}
+
 impl Store {
+    /// Every version of a component, gone ones included, in no particular order: what a sync
+    /// compares the registry's answer with, read once.
+    pub async fn versions_for_sync(
+        &self,
+        component_id: Uuid,
+    ) -> Result<Vec<ComponentVersion>, StorageError> {
+        self.run(move |conn| {
+            cv::table
+                .filter(cv::component_id.eq(component_id.to_string()))
+                .select(VersionRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(ComponentVersion::try_from)
+                .collect()
+        })
+        .await
+    }
+
     /// Applies a sync's changes atomically: a failure leaves every version as it was.
+    ///
+    /// Returns how many inserts and updates were skipped because a manual version map claimed the
+    /// tag after the sync read the versions (the map wins); `0` means the versions are now
+    /// exactly what the sync computed.
     pub async fn apply_sync(
         &self,
         component_id: Uuid,
         changes: SyncChanges,
         now: DateTime<Utc>,
         event: &AuditEvent,
-    ) -> Result<(), StorageError> {
+    ) -> Result<usize, StorageError> {
         self.write(event, move |conn| {
             lock_component(conn, component_id)?;
             // A manual map may have claimed a tag since the sync read the versions: it wins,
@@ -134,19 +180,23 @@ impl Store {
                     .load(conn)?;
                 taken.extend(found);
             }
-            for v in changes.inserts.iter().filter(|v| !taken.contains(&v.tag)) {
-                diesel::insert_into(cv::table)
-                    .values(VersionRow::from(v))
-                    .execute(conn)?;
-            }
+            let rows: Vec<VersionRow> = changes
+                .inserts
+                .iter()
+                .filter(|v| !taken.contains(&v.tag))
+                .map(VersionRow::from)
+                .collect();
+            let mut skipped = changes.inserts.len() - rows.len();
+            insert_batched!(conn, cv::table, &rows);
             for v in &changes.updates {
-                diesel::update(
+                let written = diesel::update(
                     cv::table
                         .filter(cv::id.eq(v.id.to_string()))
                         .filter(cv::source.ne(VersionSource::Manual.as_str())),
                 )
                 .set(VersionRow::from(v))
                 .execute(conn)?;
+                skipped += usize::from(written == 0);
             }
             let gone: Vec<String> = changes.gone.iter().map(Uuid::to_string).collect();
             for chunk in gone.chunks(500) {
@@ -154,18 +204,20 @@ impl Store {
                     .set((cv::gone.eq(true), cv::updated_at.eq(to_micros(now))))
                     .execute(conn)?;
             }
-            for r in &changes.retags {
-                let row = RetagRow {
+            let retags: Vec<RetagRow> = changes
+                .retags
+                .iter()
+                .map(|r| RetagRow {
                     id: Uuid::now_v7().to_string(),
                     component_id: component_id.to_string(),
                     tag: r.tag.clone(),
                     old_digest: r.old_digest.to_string(),
                     new_digest: r.new_digest.to_string(),
                     detected_at: to_micros(now),
-                };
-                diesel::insert_into(rt::table).values(row).execute(conn)?;
-            }
-            Ok(())
+                })
+                .collect();
+            insert_batched!(conn, rt::table, &retags);
+            Ok(skipped)
         })
         .await
     }

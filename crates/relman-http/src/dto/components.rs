@@ -59,6 +59,11 @@ pub struct CreateComponentRequest {
     /// absent or `null` follows the server's `sync_interval_seconds`.
     #[schema(example = 3600, minimum = 0, maximum = 604800)]
     pub sync_interval_seconds: Option<i64>,
+    /// Whether sync records each version's `pushedAt` (default `true`). Recording it costs a
+    /// manifest `GET` per new tag and an image-config `GET` per distinct config; with `false` a
+    /// first sync costs the tag list and one `HEAD` per tag.
+    #[schema(example = true)]
+    pub record_pushed_at: Option<bool>,
 }
 
 /// Changes a component. Absent fields keep their value; `null` clears a nullable field.
@@ -106,6 +111,10 @@ pub struct UpdateComponentRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 604800)]
     pub sync_interval_seconds: Option<Option<i64>>,
+    /// Whether sync records `pushedAt` from now on (versions already synced keep theirs).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
+    pub record_pushed_at: Option<bool>,
 }
 
 /// A container component.
@@ -139,6 +148,9 @@ pub struct ComponentResponse {
     /// Own scheduled-sync interval in seconds; `0` = never scheduled, `null` = the server's.
     #[schema(example = 3600, required = true)]
     pub sync_interval_seconds: Option<u32>,
+    /// Whether sync records each version's `pushedAt`.
+    #[schema(example = true)]
+    pub record_pushed_at: bool,
     /// When it was created (RFC 3339, UTC).
     #[schema(format = DateTime, example = "2026-01-10T14:23:45Z")]
     pub created_at: String,
@@ -170,6 +182,7 @@ impl From<CreateComponentRequest> for ComponentInput {
             tag_pattern: r.tag_pattern,
             channel_rules: rules(r.channel_rules).unwrap_or_default(),
             sync_interval_seconds: r.sync_interval_seconds,
+            record_pushed_at: r.record_pushed_at,
         }
     }
 }
@@ -186,6 +199,7 @@ impl From<UpdateComponentRequest> for ComponentPatch {
             tag_pattern: r.tag_pattern,
             channel_rules: rules(r.channel_rules),
             sync_interval_seconds: r.sync_interval_seconds,
+            record_pushed_at: r.record_pushed_at,
         }
     }
 }
@@ -211,6 +225,7 @@ impl From<Component> for ComponentResponse {
                 })
                 .collect(),
             sync_interval_seconds: c.sync_interval_seconds,
+            record_pushed_at: c.record_pushed_at,
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }

@@ -185,13 +185,25 @@ pub struct SyncRequest {
     pub force_refresh: bool,
 }
 
+/// How much a sync reports.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SyncParams {
+    /// `true` (the default): `versions` holds every current version of the component.
+    /// `false`: `versions` holds only the versions this sync added, updated or marked gone
+    /// (those with `gone: true`), newest first, so an unchanged re-sync answers `versions: []`.
+    pub verbose: Option<bool>,
+}
+
 /// What a sync found and did.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncResponse {
     /// Tags the registry lists that the component tracks.
     pub synced: usize,
-    /// The component's versions after the sync, newest first.
+    /// The component's versions after the sync, newest first; with `verbose=false` only those
+    /// this sync added, updated or marked gone.
     pub versions: Vec<VersionResponse>,
     /// Tags seen for the first time.
     pub added: usize,

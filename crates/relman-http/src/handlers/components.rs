@@ -7,7 +7,7 @@ use crate::auth::Principal;
 use crate::dto::components::{ComponentResponse, CreateComponentRequest, UpdateComponentRequest};
 use crate::dto::slice::SliceParams;
 use crate::dto::versions::{
-    RetagResponse, SyncRequest, SyncResponse, VersionResponse, VersionsParams,
+    RetagResponse, SyncParams, SyncRequest, SyncResponse, VersionResponse, VersionsParams,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
@@ -162,11 +162,12 @@ pub async fn list_component_versions(
 }
 
 /// Refreshes a component's versions from its registry. Incremental unless `forceRefresh`; the body
-/// may be omitted. A registry failure changes nothing and answers 502.
+/// may be omitted. `verbose=false` reports only the versions that changed. A registry failure
+/// changes nothing and answers 502.
 #[utoipa::path(
     tag = "components",
     operation_id = "sync_component_versions",
-    params(("id" = String, Path, description = "Component UUID or name")),
+    params(("id" = String, Path, description = "Component UUID or name"), SyncParams),
     request_body(content = Option<SyncRequest>, description = "Optional"),
     responses(
         (status = 200, description = "Synced", body = SyncResponse),
@@ -182,10 +183,12 @@ pub async fn sync_component_versions(
     who: Principal,
     service: web::Data<Service>,
     id: web::Path<String>,
+    QueryParams(params): QueryParams<SyncParams>,
     OptionalJsonBody(body): OptionalJsonBody<SyncRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let options = SyncOptions {
         force_refresh: body.unwrap_or_default().force_refresh,
+        changes_only: params.verbose == Some(false),
     };
     let report = service.sync_versions(&who.as_actor(), &id, options).await?;
     Ok(HttpResponse::Ok().json(SyncResponse::from(report)))

@@ -23,4 +23,5 @@ mod releases;
 mod reliability;
 mod support;
 mod sync;
+mod sync_requests;
 mod version_maps;

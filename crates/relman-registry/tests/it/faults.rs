@@ -206,6 +206,7 @@ async fn non_spec_error_codes_are_kept() {
             "v1.0.0",
             relman_registry::ResolveOptions {
                 fetch_created: true,
+                ..Default::default()
             },
         )
         .await

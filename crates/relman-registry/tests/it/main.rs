@@ -5,5 +5,6 @@ mod auth;
 mod faults;
 mod manifests;
 mod observer;
+mod reuse;
 mod support;
 mod tags;

@@ -64,6 +64,7 @@ async fn created_comes_from_the_config_or_the_annotation_at_one_extra_request() 
         .await;
     let options = ResolveOptions {
         fetch_created: true,
+        ..Default::default()
     };
     let client = client(&registry.url(), RegistryAuth::None);
 

@@ -61,7 +61,7 @@ impl RegistryClient for FakeClient {
         &self,
         repository: &str,
         reference: &str,
-        _options: ResolveOptions,
+        _options: ResolveOptions<'_>,
     ) -> Result<ResolvedManifest, RegistryError> {
         Ok(ResolvedManifest {
             digest: Digest::sha256_of(format!("{repository}:{reference}").as_bytes()),

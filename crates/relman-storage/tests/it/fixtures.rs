@@ -22,6 +22,8 @@ pub fn component(name: &str) -> Component {
         tag_pattern: None,
         channel_rules: ChannelRules(vec![ChannelRule::new("^nightly-", "nightly").unwrap()]),
         sync_interval_seconds: Some(3600),
+        // Not the default, so that a round trip shows the column is read back.
+        record_pushed_at: false,
         created_at: now(),
         updated_at: now(),
     }

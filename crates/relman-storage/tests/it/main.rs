@@ -12,4 +12,5 @@ mod integrations;
 mod migrations;
 mod release_list;
 mod releases;
+mod sync;
 mod versions;

@@ -1,0 +1,1 @@
+ALTER TABLE components DROP COLUMN record_pushed_at;
