@@ -18,6 +18,7 @@ mod registry;
 mod release_changes;
 mod release_input;
 mod releases;
+mod resolution;
 mod schedule;
 mod sync;
 mod tokens;

@@ -31,6 +31,7 @@ diesel::table! {
         first_seen_at -> BigInt,
         updated_at -> BigInt,
         gone -> Bool,
+        sort_key -> Text,
     }
 }
 
@@ -51,6 +52,7 @@ diesel::table! {
         created_by -> Text,
         updated_at -> BigInt,
         deprecated_reason -> Nullable<Text>,
+        version_sort_key -> Text,
     }
 }
 
