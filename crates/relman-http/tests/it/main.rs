@@ -23,3 +23,4 @@ mod reliability;
 mod support;
 mod sync;
 mod version_maps;
+mod version_pages;
