@@ -11,4 +11,5 @@ mod fixtures;
 mod integrations;
 mod migrations;
 mod releases;
+mod sort_keys;
 mod versions;

@@ -21,7 +21,7 @@ backend_tests!(
     latest_release_is_chosen_in_sql
 );
 
-fn member(c: &Component, tag: &str) -> ReleaseMember {
+pub(crate) fn member(c: &Component, tag: &str) -> ReleaseMember {
     ReleaseMember {
         component_id: c.id,
         component_name: c.name.to_string(),
@@ -39,7 +39,7 @@ fn member(c: &Component, tag: &str) -> ReleaseMember {
     }
 }
 
-fn release(name: &str, members: Vec<ReleaseMember>, minute: i64) -> Release {
+pub(crate) fn release(name: &str, members: Vec<ReleaseMember>, minute: i64) -> Release {
     let at = now() + TimeDelta::minutes(minute);
     Release {
         id: Uuid::now_v7(),
