@@ -20,6 +20,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use relman_domain::{
     Channel, ChannelRules, Component, ComponentVersion, Digest, MemberSelector, ReleaseMember,
     VersionSource, VersioningStrategy, compare, content_digest, parse_tag_semver, resolve_member,
+    version_sort_key,
 };
 use uuid::Uuid;
 
@@ -155,6 +156,19 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("content_digest of 200 members", |b| {
         b.iter(|| content_digest(black_box(&stable)));
+    });
+    // The key every version row stores (and every sync computes per tag).
+    let semvers: Vec<&semver::Version> = fixtures[0]
+        .versions
+        .iter()
+        .filter_map(|v| v.semver.as_ref())
+        .collect();
+    c.bench_function("version_sort_key of 5,000 versions", |b| {
+        b.iter(|| {
+            for v in &semvers {
+                black_box(version_sort_key(black_box(v)));
+            }
+        });
     });
 }
 

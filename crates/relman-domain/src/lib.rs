@@ -14,6 +14,7 @@ mod protection;
 mod text;
 mod token;
 mod version;
+mod version_key;
 
 pub use audit::{Actor, AuditEvent};
 pub use channel::{Channel, ChannelRule, ChannelRules, classify_channel};
@@ -34,6 +35,7 @@ pub use version::{
     ComponentVersion, Platform, RetagRecord, VersionSource, compare_versions_desc, parse_semver,
     parse_tag_semver,
 };
+pub use version_key::{NO_SEMVER_KEY, optional_sort_key, version_sort_key};
 
 mod aliases;
 mod canonical;

@@ -18,10 +18,12 @@ mod registry;
 mod release_changes;
 mod release_input;
 mod releases;
+mod resolution;
 mod schedule;
 mod sync;
 mod tokens;
 mod version_maps;
+mod version_pages;
 
 pub use audit::AuditQuery;
 pub use components::{ChannelRuleInput, ComponentInput, ComponentPatch};
@@ -43,6 +45,7 @@ pub use schedule::SyncSchedule;
 pub use sync::{SyncOptions, SyncReport};
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME, Refusal, TokenInput, token_hash};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
+pub use version_pages::{DEFAULT_VERSIONS_LIMIT, MAX_VERSIONS_LIMIT, VersionList};
 
 use std::sync::Arc;
 

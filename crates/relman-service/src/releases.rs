@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use relman_domain::ReleaseSummary;
 use relman_domain::{
-    Actor, AuditEvent, Channel, Comparison, Component, ComponentName, ComponentVersion,
-    MemberSelector, Release, ReleaseMember, ReleaseName, ReleaseStatus, compare, content_digest,
-    latest_release, resolve_member,
+    Actor, AuditEvent, Channel, Comparison, Component, ComponentName, MemberSelector, Release,
+    ReleaseMember, ReleaseName, ReleaseStatus, compare, content_digest, latest_release,
 };
 use relman_storage::{ReleaseFilter, StorageError};
 use uuid::Uuid;
@@ -282,7 +281,8 @@ impl Service {
     }
 
     /// Resolves validated member specs: finds their components (one query), refuses a component
-    /// named twice, loads their versions (one query) and lets the domain choose each version.
+    /// named twice, loads each member's few candidate versions (indexed queries on one
+    /// connection, see `resolution`) and lets the domain choose each version.
     /// Every member that cannot be resolved is reported, not only the first.
     pub(crate) async fn resolve_members(
         &self,
@@ -327,21 +327,14 @@ impl Service {
             }
             chosen.push((spec, component));
         }
-        let versions = self
-            .store
-            .versions_of_components(chosen.iter().map(|(_, c)| c.id).collect())
-            .await?;
-        let mut by_component: HashMap<Uuid, Vec<ComponentVersion>> = HashMap::new();
-        for v in versions {
-            by_component.entry(v.component_id).or_default().push(v);
-        }
+        let candidates = self.candidates(&chosen).await?;
         let mut members = Vec::with_capacity(chosen.len());
         let mut failures = Vec::new();
-        for (spec, component) in chosen {
-            let versions = by_component
-                .get(&component.id)
-                .map_or(&[][..], Vec::as_slice);
-            match resolve_member(component, versions, &spec.selector) {
+        for ((spec, component), versions) in chosen.into_iter().zip(candidates) {
+            match self
+                .resolve_among(component, &versions, &spec.selector)
+                .await?
+            {
                 Ok(member) => members.push(member),
                 Err(reason) => failures.push(UnresolvedMember {
                     field: spec.field.clone(),

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::Service;
 use crate::error::{Resource, ServiceError};
 use crate::input::Errors;
+use crate::version_pages::{VersionList, VersionPageRequest};
 
 /// What a client sends to create a version map.
 #[derive(Debug, Clone, Default)]
@@ -31,8 +32,10 @@ pub struct VersionMapInput {
 pub struct VersionsQuery {
     /// Only this channel.
     pub channel: Option<String>,
-    /// At most this many, newest first.
+    /// At most this many, newest first ([`DEFAULT_VERSIONS_LIMIT`] when absent).
     pub limit: Option<u32>,
+    /// Continue after the page that handed out this cursor.
+    pub cursor: Option<String>,
 }
 
 /// Filters for the version-map listing.
@@ -44,10 +47,11 @@ pub struct VersionMapQuery {
     pub channel: Option<String>,
     /// Only this source (`sync` or `manual`).
     pub source: Option<String>,
+    /// At most this many ([`DEFAULT_VERSIONS_LIMIT`] when absent).
+    pub limit: Option<u32>,
+    /// Continue after the page that handed out this cursor.
+    pub cursor: Option<String>,
 }
-
-/// Most versions one listing returns.
-pub const MAX_VERSIONS_LIMIT: u32 = 1000;
 
 /// Checks a tag against the OCI distribution spec: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
 fn valid_tag(tag: &str) -> bool {
@@ -169,43 +173,30 @@ impl Service {
             })
     }
 
-    /// A component's versions (synced and manual), newest semver first.
+    /// One page of a component's versions (synced and manual), newest semver first.
     pub async fn list_component_versions(
         &self,
         key: &str,
         query: VersionsQuery,
-    ) -> Result<Vec<ComponentVersion>, ServiceError> {
+    ) -> Result<VersionList, ServiceError> {
         let component = self.component(key).await?;
         let mut errors = Errors::default();
         let channel = channel_filter(&mut errors, query.channel.as_deref());
-        if let Some(limit) = query.limit
-            && !(1..=MAX_VERSIONS_LIMIT).contains(&limit)
-        {
-            errors.push(
-                "limit",
-                format!("must be between 1 and {MAX_VERSIONS_LIMIT}"),
-            );
-        }
+        let page = VersionPageRequest::parse(&mut errors, 'v', query.limit, query.cursor);
         errors.finish()?;
-        let mut versions = self
-            .store
-            .list_versions(VersionFilter {
-                component_id: Some(component.id),
-                channel,
-                ..Default::default()
-            })
-            .await?;
-        if let Some(limit) = query.limit {
-            versions.truncate(limit as usize);
-        }
-        Ok(versions)
+        let filter = VersionFilter {
+            component_id: Some(component.id),
+            channel,
+            ..Default::default()
+        };
+        page.load(&self.store, filter).await
     }
 
-    /// Version maps across components, filtered.
+    /// One page of version maps across components, filtered, newest semver first.
     pub async fn list_version_maps(
         &self,
         query: VersionMapQuery,
-    ) -> Result<Vec<ComponentVersion>, ServiceError> {
+    ) -> Result<VersionList, ServiceError> {
         let mut errors = Errors::default();
         let channel = channel_filter(&mut errors, query.channel.as_deref());
         let source = query.source.as_deref().and_then(|s| {
@@ -215,20 +206,19 @@ impl Service {
             }
             parsed
         });
+        let page = VersionPageRequest::parse(&mut errors, 'm', query.limit, query.cursor);
         errors.finish()?;
         let component_id = match &query.component_id {
             Some(key) => Some(self.component(key).await?.id),
             None => None,
         };
-        Ok(self
-            .store
-            .list_versions(VersionFilter {
-                component_id,
-                channel,
-                source,
-                include_gone: false,
-            })
-            .await?)
+        let filter = VersionFilter {
+            component_id,
+            channel,
+            source,
+            include_gone: false,
+        };
+        page.load(&self.store, filter).await
     }
 }
 

@@ -6,6 +6,8 @@
 //! every query runs on tokio's blocking pool, never on an async worker thread.
 
 mod audit;
+mod backfill;
+mod candidates;
 mod codec;
 mod components;
 mod connection;
@@ -26,6 +28,7 @@ mod url;
 mod versions;
 
 pub use audit::AuditFilter;
+pub use candidates::Candidates;
 pub use connection::{DbConnection, SqliteSync};
 pub use error::StorageError;
 pub use keyset::{SortKey, Window};
@@ -34,7 +37,7 @@ pub use secrets::SecretKey;
 pub use store::{PoolOptions, PoolState, Store};
 pub use sync::{Retag, SyncChanges, SyncLock};
 pub use url::{Backend, DatabaseUrl};
-pub use versions::VersionFilter;
+pub use versions::{VersionFilter, VersionKey, VersionPage};
 
 mod deployments;
 mod environments;

@@ -8,13 +8,16 @@ use crate::error::StorageError;
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
-/// Applies every pending migration; returns how many ran.
+/// Applies every pending migration, then fills the sort keys of rows older than their columns
+/// (see [`crate::backfill`]); returns how many migrations ran.
 pub(crate) fn run_pending(conn: &mut DbConnection) -> Result<usize, StorageError> {
     let applied = match conn {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map(|v| v.len()),
         DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES).map(|v| v.len()),
     };
-    applied.map_err(StorageError::Migration)
+    let applied = applied.map_err(StorageError::Migration)?;
+    crate::backfill::sort_keys(conn)?;
+    Ok(applied)
 }
 
 /// Whether any migration has yet to run.

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-use relman_domain::ReleaseSummary;
 use relman_domain::{
     Channel, Digest, Release, ReleaseMember, ReleaseName, ReleaseStatus, SourceRef,
 };
+use relman_domain::{ReleaseSummary, optional_sort_key};
 
 use crate::codec::{
     from_micros, json, parse, platforms_from_json, platforms_to_json, to_json, to_micros, uuid,
@@ -33,6 +33,8 @@ pub(crate) struct ReleaseRow {
     pub(crate) created_by: String,
     pub(crate) updated_at: i64,
     pub(crate) deprecated_reason: Option<String>,
+    /// `relman_domain::version_sort_key` of `version`, `'0'` without one (GET /releases/latest).
+    pub(crate) version_sort_key: String,
 }
 
 /// The columns the release list shows: no notes, metadata or members, so a page stays small.
@@ -113,6 +115,7 @@ impl From<&Release> for ReleaseRow {
             created_by: r.created_by.clone(),
             updated_at: to_micros(r.updated_at),
             deprecated_reason: r.deprecated_reason.clone(),
+            version_sort_key: optional_sort_key(r.version.as_ref()),
         }
     }
 }

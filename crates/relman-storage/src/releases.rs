@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use relman_domain::{AuditEvent, Component, ComponentVersion, Release, ReleaseStatus};
+use relman_domain::{AuditEvent, Component, Release, ReleaseStatus};
 use uuid::Uuid;
 
 use crate::audit;
@@ -16,9 +16,8 @@ use crate::components::ComponentRow;
 use crate::connection::DbConnection;
 use crate::error::StorageError;
 use crate::release_rows::{MemberRow, ReleaseRow};
-use crate::schema::{component_versions, components, release_members, releases};
+use crate::schema::{components, release_members, releases};
 use crate::store::Store;
-use crate::versions::VersionRow;
 
 /// Builds one release from its row joined with its member rows (a left join, one statement, so
 /// the row and its members come from one snapshot).
@@ -103,9 +102,10 @@ impl Store {
         .await
     }
 
-    /// Releases that may be "the latest": not draft, not deprecated, not prerelease, with a
-    /// version. Returned without members: choosing among them needs only the version, status and
-    /// creation time, and semver precedence cannot be an SQL `ORDER BY`.
+    /// The release that is "the latest" by `relman_domain::latest_release`'s rule, without
+    /// members: among releases that are not draft, not deprecated, not prerelease and have a
+    /// version, the highest version sort key (semver precedence), then the later `created_at`,
+    /// then the larger id. One row from `releases_version_key_idx`; empty when none qualifies.
     pub async fn latest_release_candidates(&self) -> Result<Vec<Release>, StorageError> {
         self.run(|conn| {
             let rows: Vec<ReleaseRow> = releases::table
@@ -115,6 +115,12 @@ impl Store {
                 ]))
                 .filter(releases::prerelease.eq(false))
                 .filter(releases::version.is_not_null())
+                .order((
+                    releases::version_sort_key.desc(),
+                    releases::created_at.desc(),
+                    releases::id.desc(),
+                ))
+                .limit(1)
                 .select(ReleaseRow::as_select())
                 .load(conn)?;
             rows.into_iter().map(|r| r.into_release(vec![])).collect()
@@ -209,25 +215,6 @@ impl Store {
                 .load(conn)?
                 .into_iter()
                 .map(Component::try_from)
-                .collect()
-        })
-        .await
-    }
-
-    /// Every version (gone ones included, so resolution can say a tag is gone) of these
-    /// components, unordered. One query however many members a release has.
-    pub async fn versions_of_components(
-        &self,
-        ids: Vec<Uuid>,
-    ) -> Result<Vec<ComponentVersion>, StorageError> {
-        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        self.run(move |conn| {
-            component_versions::table
-                .filter(component_versions::component_id.eq_any(ids))
-                .select(VersionRow::as_select())
-                .load(conn)?
-                .into_iter()
-                .map(ComponentVersion::try_from)
                 .collect()
         })
         .await

@@ -32,6 +32,7 @@ diesel::table! {
         first_seen_at -> BigInt,
         updated_at -> BigInt,
         gone -> Bool,
+        sort_key -> Text,
     }
 }
 
@@ -52,6 +53,7 @@ diesel::table! {
         created_by -> Text,
         updated_at -> BigInt,
         deprecated_reason -> Nullable<Text>,
+        version_sort_key -> Text,
     }
 }
 

@@ -2,11 +2,12 @@
 
 use diesel::prelude::*;
 use relman_domain::{
-    AuditEvent, Channel, ComponentVersion, Digest, VersionSource, compare_versions_desc,
+    AuditEvent, Channel, ComponentVersion, Digest, VersionSource, optional_sort_key,
 };
 use uuid::Uuid;
 
 use crate::codec::{from_micros, parse, platforms_from_json, platforms_to_json, to_micros, uuid};
+use crate::connection::DbConnection;
 use crate::error::StorageError;
 use crate::schema::component_versions as cv;
 use crate::store::Store;
@@ -28,6 +29,8 @@ pub(crate) struct VersionRow {
     first_seen_at: i64,
     updated_at: i64,
     gone: bool,
+    /// `relman_domain::version_sort_key` of `semver`, `'0'` without one: the SQL order.
+    sort_key: String,
 }
 
 impl From<&ComponentVersion> for VersionRow {
@@ -45,6 +48,7 @@ impl From<&ComponentVersion> for VersionRow {
             first_seen_at: to_micros(v.first_seen_at),
             updated_at: to_micros(v.updated_at),
             gone: v.gone,
+            sort_key: optional_sort_key(v.semver.as_ref()),
         }
     }
 }
@@ -80,6 +84,8 @@ impl TryFrom<VersionRow> for ComponentVersion {
     }
 }
 
+type DbBackend = <DbConnection as Connection>::Backend;
+
 /// Which versions to list.
 #[derive(Debug, Clone, Default)]
 pub struct VersionFilter {
@@ -93,38 +99,132 @@ pub struct VersionFilter {
     pub include_gone: bool,
 }
 
+/// Where a page of versions ends: the last row's place in the list order, from which the next
+/// page continues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionKey {
+    /// The row's `relman_domain::version_sort_key` (`'0'` without a semver).
+    pub sort_key: String,
+    /// The row's tag.
+    pub tag: String,
+    /// The row's id; decides between equal tags of different components.
+    pub id: String,
+}
+
+impl VersionKey {
+    /// The place of `v` in the list order.
+    pub fn of(v: &ComponentVersion) -> Self {
+        Self {
+            sort_key: optional_sort_key(v.semver.as_ref()),
+            tag: v.tag.clone(),
+            id: v.id.to_string(),
+        }
+    }
+}
+
+/// One page of versions, and where the next one starts when there is one.
+#[derive(Debug, Clone)]
+pub struct VersionPage {
+    /// The versions, in list order.
+    pub items: Vec<ComponentVersion>,
+    /// The last item's key when more versions follow it.
+    pub next: Option<VersionKey>,
+}
+
+/// The filtered, ordered query: semver precedence descending (the sort key), then tag, then id.
+/// Within one component tags are unique, so the id is left out of the order there: the
+/// `(component_id, sort_key DESC, tag)` index then serves the order without a sort step.
+fn ordered(
+    filter: &VersionFilter,
+    after: Option<VersionKey>,
+) -> cv::BoxedQuery<'static, DbBackend> {
+    let mut q = cv::table.into_boxed();
+    if let Some(id) = filter.component_id {
+        q = q.filter(cv::component_id.eq(id.to_string()));
+    }
+    if let Some(channel) = &filter.channel {
+        q = q.filter(cv::channel.eq(channel.to_string()));
+    }
+    if let Some(source) = filter.source {
+        q = q.filter(cv::source.eq(source.as_str()));
+    }
+    if !filter.include_gone {
+        q = q.filter(cv::gone.eq(false));
+    }
+    let by_id = filter.component_id.is_none();
+    if let Some(k) = after {
+        // `sort_key <= k` first: a plain range on the index, which the OR alone would not give.
+        let later_tag = cv::tag.gt(k.tag.clone());
+        q = if by_id {
+            q.filter(
+                cv::sort_key.le(k.sort_key.clone()).and(
+                    cv::sort_key
+                        .lt(k.sort_key)
+                        .or(later_tag)
+                        .or(cv::tag.eq(k.tag).and(cv::id.gt(k.id))),
+                ),
+            )
+        } else {
+            q.filter(
+                cv::sort_key
+                    .le(k.sort_key.clone())
+                    .and(cv::sort_key.lt(k.sort_key).or(later_tag)),
+            )
+        };
+    }
+    q = q.order((cv::sort_key.desc(), cv::tag.asc()));
+    if by_id {
+        q = q.then_order_by(cv::id.asc());
+    }
+    q
+}
+
 impl Store {
-    /// Versions matching the filter, newest semver first (non-semver tags last, by tag).
-    ///
-    /// Ordering happens here rather than in SQL because semver precedence (numeric prerelease
-    /// identifiers) cannot be expressed as a portable ORDER BY.
+    /// Every version matching the filter, newest semver first (non-semver tags last), ties by tag:
+    /// the order of `relman_domain::compare_versions_desc`, given by SQL on the sort key.
     pub async fn list_versions(
         &self,
         filter: VersionFilter,
     ) -> Result<Vec<ComponentVersion>, StorageError> {
-        let mut versions = self
-            .run(move |conn| {
-                let mut q = cv::table.select(VersionRow::as_select()).into_boxed();
-                if let Some(id) = filter.component_id {
-                    q = q.filter(cv::component_id.eq(id.to_string()));
-                }
-                if let Some(channel) = &filter.channel {
-                    q = q.filter(cv::channel.eq(channel.to_string()));
-                }
-                if let Some(source) = filter.source {
-                    q = q.filter(cv::source.eq(source.as_str()));
-                }
-                if !filter.include_gone {
-                    q = q.filter(cv::gone.eq(false));
-                }
-                q.load(conn)?
-                    .into_iter()
-                    .map(ComponentVersion::try_from)
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
-        versions.sort_by(compare_versions_desc);
-        Ok(versions)
+        self.run(move |conn| {
+            ordered(&filter, None)
+                .select(VersionRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(ComponentVersion::try_from)
+                .collect()
+        })
+        .await
+    }
+
+    /// At most `limit` versions matching the filter in [`Store::list_versions`]' order, starting
+    /// after `after` (a keyset page: as fast deep in the list as at its start).
+    pub async fn page_versions(
+        &self,
+        filter: VersionFilter,
+        after: Option<VersionKey>,
+        limit: i64,
+    ) -> Result<VersionPage, StorageError> {
+        self.run(move |conn| {
+            // One row more than asked tells whether a next page exists.
+            let rows = ordered(&filter, after)
+                .limit(limit.saturating_add(1))
+                .select(VersionRow::as_select())
+                .load(conn)?;
+            let mut items = rows
+                .into_iter()
+                .map(ComponentVersion::try_from)
+                .collect::<Result<Vec<_>, _>>()?;
+            let more = items.len() as i64 > limit;
+            items.truncate(usize::try_from(limit).unwrap_or(0));
+            let next = if more {
+                items.last().map(VersionKey::of)
+            } else {
+                None
+            };
+            Ok(VersionPage { items, next })
+        })
+        .await
     }
 
     /// Records a manual mapping for a tag: inserts it, or takes over the existing record for that

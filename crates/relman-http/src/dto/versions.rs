@@ -138,9 +138,12 @@ pub struct VersionsParams {
     /// Only this channel (`stable`, `rc`, `beta`, or a custom one).
     #[param(pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub channel: Option<String>,
-    /// At most this many (1-1000), newest first.
+    /// At most this many (1-1000, default 100), newest first.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
+    /// The next page: the `cursor` of the previous page's `Link: <…>; rel="next"` URL.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
 }
 
 impl From<VersionsParams> for VersionsQuery {
@@ -148,6 +151,7 @@ impl From<VersionsParams> for VersionsQuery {
         Self {
             channel: p.channel,
             limit: p.limit,
+            cursor: p.cursor,
         }
     }
 }
@@ -164,6 +168,12 @@ pub struct VersionMapParams {
     pub channel: Option<String>,
     /// Only `sync` or only `manual` mappings.
     pub source: Option<VersionSourceName>,
+    /// At most this many (1-1000, default 100), newest first.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// The next page: the `cursor` of the previous page's `Link: <…>; rel="next"` URL.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
 }
 
 impl From<VersionMapParams> for VersionMapQuery {
@@ -172,6 +182,8 @@ impl From<VersionMapParams> for VersionMapQuery {
             component_id: p.component_id,
             channel: p.channel,
             source: p.source.map(|s| s.as_str().to_owned()),
+            limit: p.limit,
+            cursor: p.cursor,
         }
     }
 }

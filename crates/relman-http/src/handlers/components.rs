@@ -12,6 +12,7 @@ use crate::dto::versions::{
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::handlers::created;
+use crate::handlers::version_maps::version_page;
 use crate::link::add_next_link;
 
 /// Registers a container component.
@@ -139,7 +140,7 @@ pub async fn delete_component(
     operation_id = "list_component_versions",
     params(("id" = String, Path, description = "Component UUID or name"), VersionsParams),
     responses(
-        (status = 200, description = "Versions, newest first", body = Vec<VersionResponse>),
+        (status = 200, description = "Versions, newest first; one page of at most `limit`", body = Vec<VersionResponse>, headers(("Link" = String, description = "`<…>; rel=\"next\"`: the URL of the next page, when more versions follow (RFC 8288)"))),
         (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),
@@ -151,14 +152,10 @@ pub async fn list_component_versions(
     service: web::Data<Service>,
     id: web::Path<String>,
     QueryParams(params): QueryParams<VersionsParams>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let list: Vec<VersionResponse> = service
-        .list_component_versions(&id, params.into())
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(HttpResponse::Ok().json(list))
+    let page = service.list_component_versions(&id, params.into()).await?;
+    Ok(version_page(&req, page))
 }
 
 /// Refreshes a component's versions from its registry. Incremental unless `forceRefresh`; the body

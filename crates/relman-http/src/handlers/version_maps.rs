@@ -1,12 +1,13 @@
 //! `/api/v1/version-maps`.
 
-use actix_web::{HttpResponse, get, post, web};
-use relman_service::Service;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use relman_service::{Service, VersionList};
 
 use crate::auth::Principal;
 use crate::dto::versions::{CreateVersionMapRequest, VersionMapParams, VersionResponse};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
+use crate::link::add_next_link;
 
 /// Assigns a semver and channel to a tag; replaces an earlier mapping of the same tag.
 #[utoipa::path(
@@ -46,7 +47,7 @@ pub async fn create_version_map(
     operation_id = "list_version_maps",
     params(VersionMapParams),
     responses(
-        (status = 200, description = "Version maps", body = Vec<VersionResponse>),
+        (status = 200, description = "Version maps, newest first; one page of at most `limit`", body = Vec<VersionResponse>, headers(("Link" = String, description = "`<…>; rel=\"next\"`: the URL of the next page, when more versions follow (RFC 8288)"))),
         (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),
@@ -57,12 +58,16 @@ pub async fn list_version_maps(
     _who: Principal,
     service: web::Data<Service>,
     QueryParams(params): QueryParams<VersionMapParams>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let list: Vec<VersionResponse> = service
-        .list_version_maps(params.into())
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(HttpResponse::Ok().json(list))
+    let page = service.list_version_maps(params.into()).await?;
+    Ok(version_page(&req, page))
+}
+
+/// A page of versions as the seed's plain JSON array, with the next page in a `Link` header.
+pub(crate) fn version_page(req: &HttpRequest, page: VersionList) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    add_next_link(&mut res, req, page.next_cursor.as_deref());
+    let list: Vec<VersionResponse> = page.items.into_iter().map(Into::into).collect();
+    res.json(list)
 }

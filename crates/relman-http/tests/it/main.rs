@@ -25,3 +25,4 @@ mod support;
 mod sync;
 mod sync_requests;
 mod version_maps;
+mod version_pages;

@@ -10,4 +10,5 @@ mod deployments;
 mod fakes;
 mod registry_clients;
 mod releases;
+mod resolution;
 mod schedule;

@@ -12,5 +12,6 @@ mod integrations;
 mod migrations;
 mod release_list;
 mod releases;
+mod sort_keys;
 mod sync;
 mod versions;

@@ -18,7 +18,7 @@ backend_tests!(
     list_filters_counts_and_pages,
     pinned_components_cannot_be_deleted,
     writes_are_compare_and_set,
-    latest_candidates_are_filtered_in_sql
+    latest_release_is_chosen_in_sql
 );
 
 pub(crate) fn member(c: &Component, tag: &str) -> ReleaseMember {
@@ -364,29 +364,34 @@ async fn writes_are_compare_and_set(store: Store) {
         .unwrap();
 }
 
-async fn latest_candidates_are_filtered_in_sql(store: Store) {
+/// The latest release is one indexed row, chosen by the same rule as the domain's
+/// `latest_release`: ineligible releases filtered out, `rc.10` above `rc.9` (numeric-aware
+/// precedence), and of equal precedence the later one.
+async fn latest_release_is_chosen_in_sql(store: Store) {
     let (api, _) = two_components(&store).await;
     let cases = [
-        ("ready", ReleaseStatus::Ready, Some("1.0.0"), false, true),
+        ("ready", ReleaseStatus::Ready, Some("1.0.0"), false),
+        ("deployed", ReleaseStatus::Deployed, Some("2.0.0"), false),
+        ("rc10", ReleaseStatus::Ready, Some("2.1.0-rc.10"), false),
         (
-            "deployed",
-            ReleaseStatus::Deployed,
-            Some("2.0.0"),
+            "rebuild",
+            ReleaseStatus::Ready,
+            Some("2.1.0-rc.10+b"),
             false,
-            true,
         ),
-        ("draft", ReleaseStatus::Draft, Some("3.0.0"), false, false),
+        ("rc9", ReleaseStatus::Deployed, Some("2.1.0-rc.9"), false),
+        ("draft", ReleaseStatus::Draft, Some("3.0.0"), false),
         (
             "deprecated",
             ReleaseStatus::Deprecated,
             Some("4.0.0"),
             false,
-            false,
         ),
-        ("pre", ReleaseStatus::Ready, Some("5.0.0"), true, false),
-        ("unversioned", ReleaseStatus::Ready, None, false, false),
+        ("pre", ReleaseStatus::Ready, Some("5.0.0"), true),
+        ("unversioned", ReleaseStatus::Ready, None, false),
     ];
-    for (i, (name, status, v, pre, _)) in cases.iter().enumerate() {
+    let mut all = Vec::new();
+    for (i, (name, status, v, pre)) in cases.iter().enumerate() {
         let mut r = release(
             name,
             vec![member(&api, "v1.0.0")],
@@ -399,16 +404,16 @@ async fn latest_candidates_are_filtered_in_sql(store: Store) {
             .insert_release(&r, &crate::fixtures::event())
             .await
             .unwrap();
+        all.push(r);
     }
-    let mut got: Vec<String> = store
+    let got: Vec<String> = store
         .latest_release_candidates()
         .await
         .unwrap()
         .into_iter()
         .map(|r| r.name.to_string())
         .collect();
-    got.sort();
-    let mut want: Vec<&str> = cases.iter().filter(|c| c.4).map(|c| c.0).collect();
-    want.sort_unstable();
-    assert_eq!(got, want);
+    assert_eq!(got, ["rebuild"]);
+    let domain = relman_domain::latest_release(&all).map(|r| r.name.to_string());
+    assert_eq!(domain.as_deref(), Some("rebuild"));
 }
