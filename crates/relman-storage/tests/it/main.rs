@@ -8,7 +8,9 @@
 
 mod components;
 mod fixtures;
+mod housekeeping;
 mod integrations;
 mod migrations;
+mod pool;
 mod releases;
 mod versions;
