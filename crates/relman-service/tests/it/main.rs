@@ -9,5 +9,6 @@
 mod deployments;
 mod fakes;
 mod registry_clients;
+mod release_cache;
 mod releases;
 mod schedule;
