@@ -4,7 +4,7 @@
 //! `routes()`), and release names `latest` and `from-latest` are refused, so neither path can be
 //! taken for a release's id or name.
 
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use relman_domain::Scope;
 use relman_service::Service;
 
@@ -18,6 +18,7 @@ use crate::dto::releases::{
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::handlers::created;
+use crate::release_bodies::ReleaseBodies;
 
 fn created_or_existing(release: relman_domain::Release, is_new: bool) -> HttpResponse {
     if is_new {
@@ -105,13 +106,21 @@ pub async fn list_releases(
     Ok(HttpResponse::Ok().json(ReleaseListResponse::from(page)))
 }
 
+/// Conditional-request documentation shared by the release reads.
+const IF_NONE_MATCH: &str = "Entity tags the client holds (a list, or `*`); when one is the \
+                             release's current `ETag`, the answer is `304` without a body";
+
 /// The latest release: the highest `version` among releases that are neither draft, prerelease
 /// nor deprecated. Semver decides, not creation time.
 #[utoipa::path(
     tag = "releases",
     operation_id = "get_latest_release",
+    params(("If-None-Match" = Option<String>, Header, description = IF_NONE_MATCH)),
     responses(
-        (status = 200, description = "The latest release", body = ReleaseResponse),
+        (status = 200, description = "The latest release", body = ReleaseResponse,
+         headers(("ETag" = String, description = "Strong entity tag of the body"))),
+        (status = 304, description = "`If-None-Match` names the current entity tag; no body",
+         headers(("ETag" = String, description = "The current entity tag"))),
         (status = 404, description = "No release qualifies", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -120,18 +129,27 @@ pub async fn list_releases(
 pub async fn get_latest_release(
     _who: Principal,
     service: web::Data<Service>,
+    bodies: web::Data<ReleaseBodies>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let release = service.latest_release().await?;
-    Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
+    Ok(bodies.of(&release)?.respond(&req))
 }
 
-/// Gets one release with its members, by UUID or name.
+/// Gets one release with its members, by UUID or name. Released (non-draft) releases are served
+/// from memory; `If-None-Match` with the current `ETag` answers `304`.
 #[utoipa::path(
     tag = "releases",
     operation_id = "get_release",
-    params(("id" = String, Path, description = "Release UUID or name")),
+    params(
+        ("id" = String, Path, description = "Release UUID or name"),
+        ("If-None-Match" = Option<String>, Header, description = IF_NONE_MATCH),
+    ),
     responses(
-        (status = 200, description = "The release", body = ReleaseResponse),
+        (status = 200, description = "The release", body = ReleaseResponse,
+         headers(("ETag" = String, description = "Strong entity tag of the body"))),
+        (status = 304, description = "`If-None-Match` names the current entity tag; no body",
+         headers(("ETag" = String, description = "The current entity tag"))),
         (status = 404, description = "No such release", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -140,10 +158,12 @@ pub async fn get_latest_release(
 pub async fn get_release(
     _who: Principal,
     service: web::Data<Service>,
+    bodies: web::Data<ReleaseBodies>,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let release = service.release(&id).await?;
-    Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
+    let release = service.release_cached(&id).await?;
+    Ok(bodies.of(&release)?.respond(&req))
 }
 
 /// Changes a release: display name, metadata, notes and status always; members, version,
