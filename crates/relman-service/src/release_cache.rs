@@ -5,7 +5,7 @@
 //! members may still change). Every change this process makes goes through the service, which
 //! forgets the release as soon as the change is committed. Changes made by other replicas sharing
 //! the database are found by [`Service::refresh_release_cache`], which the server runs every
-//! `release_cache_refresh_ms`: it compares each held release's `updated_at` with the database's
+//! second (docs/OPERATIONS.md): it compares each held release's `updated_at` with the database's
 //! (one indexed query for all of them) and forgets those that changed or were deleted.
 //!
 //! A read that raced a change must not put the old state back after the change forgot it: every
