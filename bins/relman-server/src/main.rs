@@ -16,6 +16,13 @@ use relman_storage::{DatabaseUrl, PoolOptions, Store};
 use crate::config::{Config, Flags, LogFormat};
 use crate::token::TokenSource;
 
+/// How often a replica checks its cached releases against the database (the bound on how long
+/// another replica's change can go unseen; docs/OPERATIONS.md).
+const RELEASE_CACHE_REFRESH: Duration = Duration::from_secs(1);
+
+/// How often SQLite's write-ahead log is checkpointed and truncated (docs/OPERATIONS.md).
+const WAL_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(5);
+
 /// relman: a release registry for container images.
 #[derive(Parser)]
 #[command(version, about)]
@@ -129,9 +136,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let protected = relman_domain::ProtectedReleases::new(config.protected_releases.clone())
         .map_err(|e| anyhow::anyhow!("protected_releases: {e}"))?;
+    // Keeps SQLite's write-ahead log bounded under constant reads (a no-op on PostgreSQL).
+    actix_web::rt::spawn(store.clone().checkpoint_every(WAL_CHECKPOINT_INTERVAL));
     let service = Service::with_registry_clients(store, registries)
         .observed_by(Arc::clone(&metrics) as _)
         .with_protected_releases(protected);
+    // Other replicas' changes to released releases reach this one's cache within a second.
+    actix_web::rt::spawn(
+        service
+            .clone()
+            .refresh_release_cache_every(RELEASE_CACHE_REFRESH),
+    );
     // Always running: components may carry their own interval even when the global one is off.
     actix_web::rt::spawn(scheduled_sync(
         service.clone(),

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod conditional;
 pub mod docs_page;
 pub mod dto;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod link;
 pub mod metrics;
 pub mod openapi_extras;
 pub mod rate_limit;
+pub mod release_bodies;
 pub mod request_id;
 pub mod state;
 
@@ -177,6 +179,7 @@ pub fn app(
         .app_data(state.rate_limits)
         .app_data(state.metrics)
         .app_data(state.metrics_public)
+        .app_data(state.release_bodies)
         .app_data(web::PathConfig::default().error_handler(|e, _| {
             error::ApiError::new(ErrorCode::ValidationFailed, e.to_string()).into()
         }))

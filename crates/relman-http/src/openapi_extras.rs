@@ -29,8 +29,10 @@ pub const LOCATION_ON_201: [&str; 7] = [
 
 /// Operations whose 200 carries `Link: <…>; rel="next"` when a next page exists (they call
 /// `link::add_next_link`).
-pub const LINK_NEXT_ON_200: [&str; 4] = [
+pub const LINK_NEXT_ON_200: [&str; 6] = [
     "list_releases",
+    "list_component_versions",
+    "list_version_maps",
     "list_audit_events",
     "list_deployments",
     "list_component_retags",

@@ -11,6 +11,7 @@ use crate::extract::BodyLimit;
 use crate::fallback::RouteTable;
 use crate::metrics::{Metrics, MetricsPublic};
 use crate::rate_limit::RateLimits;
+use crate::release_bodies::ReleaseBodies;
 
 /// The OpenAPI document and the reference page, rendered once at start-up.
 pub struct ApiDocuments {
@@ -68,6 +69,7 @@ pub struct AppState {
     pub(crate) rate_limits: web::Data<RateLimits>,
     pub(crate) metrics: web::Data<Metrics>,
     pub(crate) metrics_public: web::Data<MetricsPublic>,
+    pub(crate) release_bodies: web::Data<ReleaseBodies>,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             rate_limits: web::Data::new(RateLimits::default()),
             metrics: web::Data::new(Metrics::new(env!("CARGO_PKG_VERSION"))),
             metrics_public: web::Data::new(MetricsPublic(settings.metrics_public)),
+            release_bodies: web::Data::new(ReleaseBodies::default()),
         }
     }
 

@@ -135,11 +135,13 @@ impl Service {
                     ),
                 ),
             ];
-            match self
+            let started = self
                 .store
                 .start_deployment(&deployment, &next, release.updated_at, &events)
-                .await
-            {
+                .await;
+            // Forgotten whatever the answer (see `update_release`).
+            self.release_cache.forget(release.id);
+            match started {
                 Ok(true) => {
                     return Ok(DeploymentRecord {
                         deployment,
@@ -251,7 +253,10 @@ impl Service {
                 ));
             }
         }
-        match self.store.complete_deployment(&done, now, &events).await? {
+        let completion = self.store.complete_deployment(&done, now, &events).await;
+        // Forgotten even on an error: the commit may have landed before the error was seen.
+        self.release_cache.forget(done.release_id);
+        match completion? {
             Completion::Completed(_) => Ok(DeploymentRecord {
                 deployment: done,
                 ..record

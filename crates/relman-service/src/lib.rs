@@ -5,6 +5,7 @@
 //! `relman-storage`; this crate sequences them.
 
 mod audit;
+pub mod bounded;
 mod components;
 pub mod cursor;
 mod deployments;
@@ -15,12 +16,14 @@ mod integrations;
 mod observer;
 mod paging;
 mod registry;
+mod release_cache;
 mod release_changes;
 mod release_input;
 mod releases;
 mod resolution;
 mod schedule;
 mod sync;
+mod token_cache;
 mod tokens;
 mod version_maps;
 mod version_pages;
@@ -34,6 +37,7 @@ pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, Integratio
 pub use observer::{NoObserver, ServiceObserver, SyncOutcome, SyncRun};
 pub use paging::{DEFAULT_SLICE_LIMIT, MAX_SLICE_LIMIT, Slice, SliceQuery};
 pub use registry::{HttpConnector, RegistryClients, RegistryConnector, registry_config};
+pub use release_cache::RELEASE_CACHE_CAPACITY;
 pub use release_input::{
     FromLatestInput, MemberInput, PinFromInput, ReleaseInput, ReleasePatch, ReleaseQuery,
     SourceRefInput,
@@ -43,6 +47,7 @@ pub use relman_registry::RequestOutcome;
 pub use relman_storage::PoolState;
 pub use schedule::SyncSchedule;
 pub use sync::{SyncOptions, SyncReport};
+pub use token_cache::TOKEN_CACHE_TTL;
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME, Refusal, TokenInput, token_hash};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
 pub use version_pages::{DEFAULT_VERSIONS_LIMIT, MAX_VERSIONS_LIMIT, VersionList};
@@ -69,6 +74,10 @@ pub struct Service {
     sync_concurrency: usize,
     protected: Arc<relman_domain::ProtectedReleases>,
     observer: Arc<dyn ServiceObserver>,
+    /// Released releases recently read, shared by every clone.
+    release_cache: Arc<release_cache::ReleaseCache>,
+    /// Live tokens recently presented, shared by every clone.
+    token_cache: Arc<token_cache::TokenCache>,
 }
 
 impl Service {
@@ -92,6 +101,8 @@ impl Service {
             sync_concurrency: 8,
             observer: Arc::new(NoObserver),
             protected: Arc::default(),
+            release_cache: Arc::default(),
+            token_cache: Arc::default(),
         }
     }
 

@@ -198,11 +198,14 @@ impl Service {
                 next.id,
                 summary,
             );
-            if self
+            let written = self
                 .store
                 .update_release(&next, current.updated_at, replace_members, &event)
-                .await?
-            {
+                .await;
+            // Forgotten whatever the answer: an error may follow a commit that landed, and a
+            // lost compare-and-set means another writer changed the release.
+            self.release_cache.forget(next.id);
+            if written? {
                 return Ok(next);
             }
         }
@@ -247,11 +250,12 @@ impl Service {
                     None => format!("deprecated release {}", next.name),
                 },
             );
-            if self
+            let written = self
                 .store
                 .update_release(&next, current.updated_at, false, &event)
-                .await?
-            {
+                .await;
+            self.release_cache.forget(next.id);
+            if written? {
                 return Ok(next);
             }
         }
@@ -282,11 +286,12 @@ impl Service {
                 current.id,
                 format!("deleted release {} ({})", current.name, current.status),
             );
-            if self
+            let deleted = self
                 .store
                 .delete_release(current.id, current.updated_at, &event)
-                .await?
-            {
+                .await;
+            self.release_cache.forget(current.id);
+            if deleted? {
                 return Ok(());
             }
         }

@@ -261,8 +261,9 @@ impl Service {
     }
 
     /// The latest release: the highest `version` among releases that are not draft, prerelease
-    /// or deprecated (semver decides, not time).
-    pub async fn latest_release(&self) -> Result<Release, ServiceError> {
+    /// or deprecated (semver decides, not time). The winner's members come from the release
+    /// cache when it holds them.
+    pub async fn latest_release(&self) -> Result<std::sync::Arc<Release>, ServiceError> {
         let candidates = self.store.latest_release_candidates().await?;
         let Some(winner) = latest_release(&candidates) else {
             return Err(ServiceError::NotFound {
@@ -270,7 +271,7 @@ impl Service {
                 key: "latest".into(),
             });
         };
-        self.release(&winner.id.to_string()).await
+        self.release_cached(&winner.id.to_string()).await
     }
 
     /// What changed from release `from` to release `to`.

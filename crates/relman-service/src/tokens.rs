@@ -72,10 +72,13 @@ impl Refusal {
 
 /// The hex SHA-256 of a token secret: what is stored and looked up.
 pub fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(secret.as_bytes()) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 impl Service {
@@ -178,16 +181,16 @@ impl Service {
             token.id,
             format!("revoked API token {}", token.name),
         );
-        self.store
-            .revoke_token(token.id, now, &event)
-            .await
-            .map_err(|e| match e {
-                StorageError::NotFound => ServiceError::NotFound {
-                    resource: Resource::Token,
-                    key: key.to_owned(),
-                },
-                other => other.into(),
-            })
+        let revoked = self.store.revoke_token(token.id, now, &event).await;
+        // Forgotten whatever the answer: an error may follow a commit that landed.
+        self.token_cache.forget(token.id);
+        revoked.map_err(|e| match e {
+            StorageError::NotFound => ServiceError::NotFound {
+                resource: Resource::Token,
+                key: key.to_owned(),
+            },
+            other => other.into(),
+        })
     }
 
     /// The live token a secret belongs to, or why it is refused. Records the use (at most once a
@@ -199,10 +202,20 @@ impl Service {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Ok(Err(Refusal::Unknown));
         }
-        let token = match self.store.token_by_hash(&token_hash(secret)).await {
-            Ok(t) => t,
-            Err(StorageError::NotFound) => return Ok(Err(Refusal::Unknown)),
-            Err(e) => return Err(e.into()),
+        let hash = token_hash(secret);
+        let token = match self.token_cache.get(&hash) {
+            Some(t) => t,
+            None => match self.store.token_by_hash(&hash).await {
+                Ok(t) => {
+                    // Only live tokens are held: a refusal always reads the database again.
+                    if t.revoked_at.is_none() && t.is_live(crate::now()) {
+                        self.token_cache.insert(hash.clone(), t.clone());
+                    }
+                    t
+                }
+                Err(StorageError::NotFound) => return Ok(Err(Refusal::Unknown)),
+                Err(e) => return Err(e.into()),
+            },
         };
         let now = crate::now();
         if token.revoked_at.is_some() {
@@ -219,9 +232,14 @@ impl Service {
         let stale = token
             .last_used_at
             .is_none_or(|t| now - t >= chrono::Duration::minutes(1));
-        if stale && let Err(e) = self.store.touch_token(token.id, now).await {
-            // Bookkeeping only: the request itself may go on.
-            tracing::warn!(error = %e, token = %token.id, "could not record token use");
+        if stale {
+            match self.store.touch_token(token.id, now).await {
+                Ok(()) => self.token_cache.used(&hash, now),
+                // Bookkeeping only: the request itself may go on.
+                Err(e) => {
+                    tracing::warn!(error = %e, token = %token.id, "could not record token use")
+                }
+            }
         }
         Ok(Ok(token))
     }

@@ -51,13 +51,21 @@ impl std::str::FromStr for SqliteSync {
     }
 }
 
+/// How long a SQLite statement waits for a lock before failing with "database is locked".
+pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// What the write-ahead log may keep on disk after a checkpoint reset it (64 MiB); normally the
+/// periodic `TRUNCATE` checkpoint leaves it empty (see `housekeeping.rs`).
+const JOURNAL_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// Settings applied to every SQLite connection. The busy timeout comes first so that every later
 /// statement, the WAL switch included, waits for other connections instead of failing with
 /// "database is locked"; foreign keys are off by default in SQLite.
 fn sqlite_pragmas(sync: SqliteSync) -> String {
     format!(
-        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-         PRAGMA synchronous = {};",
+        "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+         PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; \
+         PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};",
         sync.as_str()
     )
 }
@@ -94,6 +102,17 @@ pub(crate) fn prepare_sqlite_file(
         .map_err(PoolConnError::QueryError)
 }
 
+/// A pooled connection and whether a query on it failed at the connection level.
+///
+/// The pool does not test connections on checkout (a `SELECT 1` round trip per query); a dead
+/// connection (server restart, `pg_terminate_backend`) shows itself instead by the query that
+/// fails on it. That query marks it here, and the pool discards it when it comes back, so one
+/// request fails per dead connection and the next gets a fresh one.
+pub(crate) struct Pooled {
+    pub(crate) conn: DbConnection,
+    pub(crate) broken: bool,
+}
+
 /// Opens connections for the backend the URL names, and only that one. (The derived
 /// `MultiConnection::establish` tries each backend in turn, which could turn an unreachable
 /// PostgreSQL URL into a stray SQLite file.)
@@ -109,11 +128,11 @@ impl Manager {
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = PoolConnError;
 
-    fn connect(&self) -> Result<DbConnection, PoolConnError> {
-        match self.url.backend() {
+    fn connect(&self) -> Result<Pooled, PoolConnError> {
+        let conn = match self.url.backend() {
             Backend::Postgres => diesel::PgConnection::establish(self.url.target())
                 .map(DbConnection::Postgres)
                 .map_err(PoolConnError::ConnectionError),
@@ -124,18 +143,25 @@ impl ManageConnection for Manager {
                     .map_err(PoolConnError::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-        }
+        }?;
+        Ok(Pooled {
+            conn,
+            broken: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PoolConnError> {
+    /// Used only if test-on-checkout is turned on, which [`crate::Store`] does not do.
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), PoolConnError> {
         diesel::sql_query("SELECT 1")
-            .execute(conn)
+            .execute(&mut conn.conn)
             .map(drop)
             .map_err(PoolConnError::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection a query found dead, or whose transaction state is broken (a failed rollback
+    /// or a transaction left open), is closed instead of going back to the pool.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.broken || diesel::r2d2::R2D2Connection::is_broken(&mut conn.conn)
     }
 }
 

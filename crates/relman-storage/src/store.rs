@@ -89,6 +89,9 @@ impl Store {
             Pool::builder()
                 .max_size(options.max_connections)
                 .connection_timeout(options.acquire_timeout)
+                // A dead connection is found by the query that fails on it (see `Pooled`), not
+                // by a `SELECT 1` round trip before every query.
+                .test_on_check_out(false)
                 .build(Manager::new(pool_url, options.sqlite_sync))
                 .map_err(StorageError::from)
         };
@@ -206,8 +209,14 @@ impl Store {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            let mut pooled = pool.get()?;
+            let result = f(&mut pooled.conn);
+            // `Unavailable` from a query means the connection itself failed (diesel's
+            // `ClosedConnection`): the pool must not hand it out again.
+            if matches!(result, Err(StorageError::Unavailable(_))) {
+                pooled.broken = true;
+            }
+            result
         })
         .await
         .map_err(|e| StorageError::Unavailable(Box::new(e)))?

@@ -140,7 +140,7 @@ pub async fn delete_component(
     operation_id = "list_component_versions",
     params(("id" = String, Path, description = "Component UUID or name"), VersionsParams),
     responses(
-        (status = 200, description = "Versions, newest first; one page of at most `limit`", body = Vec<VersionResponse>, headers(("Link" = String, description = "`<…>; rel=\"next\"`: the URL of the next page, when more versions follow (RFC 8288)"))),
+        (status = 200, description = "Versions, newest first; one page of at most `limit`", body = Vec<VersionResponse>),
         (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),

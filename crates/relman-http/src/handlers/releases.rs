@@ -19,6 +19,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::handlers::created;
 use crate::link::add_next_link;
+use crate::release_bodies::ReleaseBodies;
 
 fn created_or_existing(release: relman_domain::Release, is_new: bool) -> HttpResponse {
     if is_new {
@@ -109,13 +110,21 @@ pub async fn list_releases(
     Ok(response.json(ReleaseListResponse::from(page)))
 }
 
+/// Conditional-request documentation shared by the release reads.
+const IF_NONE_MATCH: &str = "Entity tags the client holds (a list, or `*`); when one is the \
+                             release's current `ETag`, the answer is `304` without a body";
+
 /// The latest release: the highest `version` among releases that are neither draft, prerelease
 /// nor deprecated. Semver decides, not creation time.
 #[utoipa::path(
     tag = "releases",
     operation_id = "get_latest_release",
+    params(("If-None-Match" = Option<String>, Header, description = IF_NONE_MATCH)),
     responses(
-        (status = 200, description = "The latest release", body = ReleaseResponse),
+        (status = 200, description = "The latest release", body = ReleaseResponse,
+         headers(("ETag" = String, description = "Strong entity tag of the body"))),
+        (status = 304, description = "`If-None-Match` names the current entity tag; no body",
+         headers(("ETag" = String, description = "The current entity tag"))),
         (status = 404, description = "No release qualifies", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -124,18 +133,27 @@ pub async fn list_releases(
 pub async fn get_latest_release(
     _who: Principal,
     service: web::Data<Service>,
+    bodies: web::Data<ReleaseBodies>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let release = service.latest_release().await?;
-    Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
+    Ok(bodies.of(&release)?.respond(&req))
 }
 
-/// Gets one release with its members, by UUID or name.
+/// Gets one release with its members, by UUID or name. Released (non-draft) releases are served
+/// from memory; `If-None-Match` with the current `ETag` answers `304`.
 #[utoipa::path(
     tag = "releases",
     operation_id = "get_release",
-    params(("id" = String, Path, description = "Release UUID or name")),
+    params(
+        ("id" = String, Path, description = "Release UUID or name"),
+        ("If-None-Match" = Option<String>, Header, description = IF_NONE_MATCH),
+    ),
     responses(
-        (status = 200, description = "The release", body = ReleaseResponse),
+        (status = 200, description = "The release", body = ReleaseResponse,
+         headers(("ETag" = String, description = "Strong entity tag of the body"))),
+        (status = 304, description = "`If-None-Match` names the current entity tag; no body",
+         headers(("ETag" = String, description = "The current entity tag"))),
         (status = 404, description = "No such release", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -144,10 +162,12 @@ pub async fn get_latest_release(
 pub async fn get_release(
     _who: Principal,
     service: web::Data<Service>,
+    bodies: web::Data<ReleaseBodies>,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let release = service.release(&id).await?;
-    Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
+    let release = service.release_cached(&id).await?;
+    Ok(bodies.of(&release)?.respond(&req))
 }
 
 /// Changes a release: display name, metadata, notes and status always; members, version,

@@ -47,7 +47,7 @@ pub async fn create_version_map(
     operation_id = "list_version_maps",
     params(VersionMapParams),
     responses(
-        (status = 200, description = "Version maps, newest first; one page of at most `limit`", body = Vec<VersionResponse>, headers(("Link" = String, description = "`<…>; rel=\"next\"`: the URL of the next page, when more versions follow (RFC 8288)"))),
+        (status = 200, description = "Version maps, newest first; one page of at most `limit`", body = Vec<VersionResponse>),
         (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
     ),

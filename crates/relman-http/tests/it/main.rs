@@ -17,6 +17,7 @@ mod meta;
 mod metrics;
 mod openapi_spec;
 mod registry_clients;
+mod release_etags;
 mod release_fixtures;
 mod release_lifecycle;
 mod releases;

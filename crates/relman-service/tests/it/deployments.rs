@@ -40,7 +40,8 @@ fn actions(events: &[AuditEvent]) -> Vec<&str> {
     events.iter().map(|e| e.action.as_str()).collect()
 }
 
-async fn ready_release(service: &Service, name: &str, api_version: &str) -> uuid::Uuid {
+/// A release named `name`, created and moved to `ready`.
+pub async fn ready_release(service: &Service, name: &str, api_version: &str) -> uuid::Uuid {
     let (r, _) = service
         .create_release(&actor("me"), input(name, api_version))
         .await

@@ -9,6 +9,7 @@
 mod deployments;
 mod fakes;
 mod registry_clients;
+mod release_cache;
 mod releases;
 mod resolution;
 mod schedule;

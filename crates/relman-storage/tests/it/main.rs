@@ -8,8 +8,10 @@
 
 mod components;
 mod fixtures;
+mod housekeeping;
 mod integrations;
 mod migrations;
+mod pool;
 mod release_list;
 mod releases;
 mod sort_keys;
