@@ -92,8 +92,11 @@ class Server:
     def __init__(self, binary, data_dir, database_url=None):
         os.makedirs(data_dir, exist_ok=True)
         port = free_port()
+        # Access logs off, as nginx's are (`access_log off`): both serve bytes, neither logs a
+        # line per request. docs/BENCHMARKS.md gives what relman's access log costs.
         env = dict(os.environ, RELMAN_LISTEN=f"127.0.0.1:{port}", RELMAN_DATA_DIR=data_dir,
-                   RELMAN_LOG_FORMAT="json")
+                   RELMAN_LOG_FORMAT="json",
+                   RUST_LOG=os.environ.get("RELMAN_BENCH_LOG", "info,relman_http::request_id=warn"))
         env.pop("RELMAN_DATABASE_URL", None)
         if database_url:
             env["RELMAN_DATABASE_URL"] = database_url

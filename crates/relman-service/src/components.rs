@@ -285,16 +285,16 @@ impl Service {
         c.updated_at = crate::now();
         let summary = format!("updated component {}: {}", c.name, changed.join(", "));
         let event = AuditEvent::new(actor, c.updated_at, "component", "update", c.id, summary);
-        self.store
-            .update_component(&c, &event)
-            .await
-            .map_err(|e| match e {
-                StorageError::NotFound => ServiceError::NotFound {
-                    resource: Resource::Component,
-                    key: key.to_owned(),
-                },
-                other => name_taken(other, &c.name),
-            })?;
+        let updated = self.store.update_component(&c, &event).await;
+        // A rename or new channel rules change what a version-list key answers.
+        self.version_lists.invalidate();
+        updated.map_err(|e| match e {
+            StorageError::NotFound => ServiceError::NotFound {
+                resource: Resource::Component,
+                key: key.to_owned(),
+            },
+            other => name_taken(other, &c.name),
+        })?;
         Ok(c)
     }
 
@@ -303,21 +303,20 @@ impl Service {
         let c = self.component(key).await?;
         let summary = format!("deleted component {}", c.name);
         let event = AuditEvent::new(actor, crate::now(), "component", "delete", c.id, summary);
-        self.store
-            .delete_component(c.id, &event)
-            .await
-            .map_err(|e| match e {
-                StorageError::NotFound => ServiceError::NotFound {
-                    resource: Resource::Component,
-                    key: key.to_owned(),
-                },
-                // A foreign key from a release member refuses the delete.
-                StorageError::ForeignKey => ServiceError::InUse {
-                    resource: Resource::Component,
-                    key: key.to_owned(),
-                    detail: "releases reference it".into(),
-                },
-                other => other.into(),
-            })
+        let deleted = self.store.delete_component(c.id, &event).await;
+        self.version_lists.invalidate();
+        deleted.map_err(|e| match e {
+            StorageError::NotFound => ServiceError::NotFound {
+                resource: Resource::Component,
+                key: key.to_owned(),
+            },
+            // A foreign key from a release member refuses the delete.
+            StorageError::ForeignKey => ServiceError::InUse {
+                resource: Resource::Component,
+                key: key.to_owned(),
+                detail: "releases reference it".into(),
+            },
+            other => other.into(),
+        })
     }
 }

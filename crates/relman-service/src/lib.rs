@@ -15,6 +15,7 @@ mod input;
 mod integrations;
 mod observer;
 mod paging;
+mod read_cache;
 mod registry;
 mod release_cache;
 mod release_changes;
@@ -78,6 +79,10 @@ pub struct Service {
     release_cache: Arc<release_cache::ReleaseCache>,
     /// Live tokens recently presented, shared by every clone.
     token_cache: Arc<token_cache::TokenCache>,
+    /// Release-list totals by (status, component), forgotten on every release write.
+    release_counts: Arc<read_cache::ReadCache<releases::CountKey, u64>>,
+    /// Version-list pages by request, forgotten on every version or component write.
+    version_lists: Arc<read_cache::ReadCache<version_pages::VersionListKey, VersionList>>,
 }
 
 impl Service {
@@ -103,6 +108,8 @@ impl Service {
             protected: Arc::default(),
             release_cache: Arc::default(),
             token_cache: Arc::default(),
+            release_counts: Arc::default(),
+            version_lists: Arc::default(),
         }
     }
 

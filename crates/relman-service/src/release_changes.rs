@@ -205,6 +205,7 @@ impl Service {
             // Forgotten whatever the answer: an error may follow a commit that landed, and a
             // lost compare-and-set means another writer changed the release.
             self.release_cache.forget(next.id);
+            self.release_counts.invalidate();
             if written? {
                 return Ok(next);
             }
@@ -255,6 +256,7 @@ impl Service {
                 .update_release(&next, current.updated_at, false, &event)
                 .await;
             self.release_cache.forget(next.id);
+            self.release_counts.invalidate();
             if written? {
                 return Ok(next);
             }
@@ -291,6 +293,7 @@ impl Service {
                 .delete_release(current.id, current.updated_at, &event)
                 .await;
             self.release_cache.forget(current.id);
+            self.release_counts.invalidate();
             if deleted? {
                 return Ok(());
             }

@@ -26,6 +26,9 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 /// The cursor kind of the release list.
 const RELEASE_CURSOR: char = 'r';
 
+/// A release-list total's key: the status and component filters.
+pub(crate) type CountKey = (Option<&'static str>, Option<Uuid>);
+
 /// Attempts at an insert whose name conflict vanished before it could be read (the other
 /// release was deleted in between).
 const CREATE_ATTEMPTS: usize = 3;
@@ -246,17 +249,24 @@ impl Service {
             Some(key) => Some(self.component(key).await?.id),
             None => None,
         };
+        let count_key = (status.map(ReleaseStatus::as_str), component_id);
+        let seen = self.release_counts.generation();
+        let known_total = self.release_counts.get(&count_key);
         let result = self
             .store
-            .list_releases(
+            .list_releases_counted(
                 ReleaseFilter {
                     status,
                     component_id,
                 },
                 paging.window(),
                 paging.page_size,
+                known_total,
             )
             .await?;
+        if known_total.is_none() {
+            self.release_counts.insert(count_key, result.total, seen);
+        }
         Ok(paging.keyset_page(result.items, result.total, result.next, RELEASE_CURSOR))
     }
 
@@ -396,7 +406,10 @@ impl Service {
             ),
         );
         for _ in 0..CREATE_ATTEMPTS {
-            match self.store.insert_release(&release, &event).await {
+            let inserted = self.store.insert_release(&release, &event).await;
+            // Forgotten whatever the answer: an error may follow a commit that landed.
+            self.release_counts.invalidate();
+            match inserted {
                 Ok(()) => return Ok((release, true)),
                 Err(StorageError::Conflict { .. }) => {}
                 Err(StorageError::ForeignKey) => {

@@ -391,10 +391,12 @@ impl Service {
             component.name
         );
         let event = AuditEvent::new(actor, now, "component", "sync", component.id, summary);
-        let skipped = self
+        let applied = self
             .store
             .apply_sync(component.id, changes, now, &event)
-            .await?;
+            .await;
+        self.version_lists.invalidate();
+        let skipped = applied?;
         let versions = if options.changes_only {
             newest_first(changed.into_values().collect())
         } else if skipped > 0 {

@@ -160,17 +160,16 @@ impl Service {
         let resource = format!("{}:{}", component.id, version.tag);
         let event = AuditEvent::new(actor, now, "version_map", "set", resource, summary);
         let name = component.name.to_string();
-        self.store
-            .upsert_manual_version(version, &event)
-            .await
-            .map_err(|e| match e {
-                // The component was deleted between the lookup and the write.
-                StorageError::ForeignKey => ServiceError::NotFound {
-                    resource: Resource::Component,
-                    key: name,
-                },
-                other => other.into(),
-            })
+        let written = self.store.upsert_manual_version(version, &event).await;
+        self.version_lists.invalidate();
+        written.map_err(|e| match e {
+            // The component was deleted between the lookup and the write.
+            StorageError::ForeignKey => ServiceError::NotFound {
+                resource: Resource::Component,
+                key: name,
+            },
+            other => other.into(),
+        })
     }
 
     /// One page of a component's versions (synced and manual), newest semver first.
@@ -179,6 +178,17 @@ impl Service {
         key: &str,
         query: VersionsQuery,
     ) -> Result<VersionList, ServiceError> {
+        // Pages are held briefly and forgotten on every version write (crate::read_cache).
+        let cache_key = (
+            key.to_owned(),
+            query.channel.clone(),
+            query.limit,
+            query.cursor.clone(),
+        );
+        if let Some(hit) = self.version_lists.get(&cache_key) {
+            return Ok(hit);
+        }
+        let seen = self.version_lists.generation();
         let component = self.component(key).await?;
         let mut errors = Errors::default();
         let channel = channel_filter(&mut errors, query.channel.as_deref());
@@ -189,7 +199,9 @@ impl Service {
             channel,
             ..Default::default()
         };
-        page.load(&self.store, filter).await
+        let list = page.load(&self.store, filter).await?;
+        self.version_lists.insert(cache_key, list.clone(), seen);
+        Ok(list)
     }
 
     /// One page of version maps across components, filtered, newest semver first.

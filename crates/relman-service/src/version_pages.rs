@@ -12,6 +12,9 @@ pub const DEFAULT_VERSIONS_LIMIT: u32 = 100;
 /// Most versions one page holds.
 pub const MAX_VERSIONS_LIMIT: u32 = 1000;
 
+/// A version-list request as the client gave it: component key, channel, limit and cursor.
+pub(crate) type VersionListKey = (String, Option<String>, Option<u32>, Option<String>);
+
 /// One page of a version list.
 #[derive(Debug, Clone)]
 pub struct VersionList {

@@ -174,8 +174,25 @@ impl Store {
         window: Window,
         limit: i64,
     ) -> Result<ReleasePage, StorageError> {
+        self.list_releases_counted(filter, window, limit, None)
+            .await
+    }
+
+    /// [`Store::list_releases`] with the total already known (`Some`), so that only the page is
+    /// read: callers that hold a recent count skip the count query, the costliest part of a
+    /// filtered page.
+    pub async fn list_releases_counted(
+        &self,
+        filter: ReleaseFilter,
+        window: Window,
+        limit: i64,
+        known_total: Option<u64>,
+    ) -> Result<ReleasePage, StorageError> {
         self.run(move |conn| {
-            let total = count(conn, &filter)?;
+            let total = match known_total {
+                Some(total) => i64::try_from(total).unwrap_or(i64::MAX),
+                None => count(conn, &filter)?,
+            };
             let (keys, next) = match window {
                 Window::Offset(offset) if offset >= total => (Vec::new(), None),
                 Window::Offset(offset) => {

@@ -16,6 +16,7 @@ mod list_paging;
 mod meta;
 mod metrics;
 mod openapi_spec;
+mod read_caches;
 mod registry_clients;
 mod release_etags;
 mod release_fixtures;
