@@ -13,30 +13,37 @@ use crate::store::Store;
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = ae)]
-struct AuditRow {
-    id: String,
-    occurred_at: i64,
-    actor: String,
-    action: String,
-    resource_type: String,
-    resource_id: String,
-    request_id: Option<String>,
-    summary: String,
+pub(crate) struct AuditRow {
+    pub(crate) id: String,
+    pub(crate) occurred_at: i64,
+    pub(crate) actor: String,
+    pub(crate) action: String,
+    pub(crate) resource_type: String,
+    pub(crate) resource_id: String,
+    pub(crate) request_id: Option<String>,
+    pub(crate) summary: String,
+}
+
+impl From<&AuditEvent> for AuditRow {
+    fn from(event: &AuditEvent) -> Self {
+        Self {
+            id: event.id.to_string(),
+            occurred_at: to_micros(event.occurred_at),
+            actor: event.actor.clone(),
+            action: event.action.clone(),
+            resource_type: event.resource_type.clone(),
+            resource_id: event.resource_id.clone(),
+            request_id: event.request_id.clone(),
+            summary: event.summary.clone(),
+        }
+    }
 }
 
 /// Records an event on a connection already inside the change's transaction.
 pub(crate) fn record(conn: &mut DbConnection, event: &AuditEvent) -> Result<(), StorageError> {
-    let row = AuditRow {
-        id: event.id.to_string(),
-        occurred_at: to_micros(event.occurred_at),
-        actor: event.actor.clone(),
-        action: event.action.clone(),
-        resource_type: event.resource_type.clone(),
-        resource_id: event.resource_id.clone(),
-        request_id: event.request_id.clone(),
-        summary: event.summary.clone(),
-    };
-    diesel::insert_into(ae::table).values(row).execute(conn)?;
+    diesel::insert_into(ae::table)
+        .values(AuditRow::from(event))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -16,6 +16,7 @@ mod housekeeping;
 mod integrations;
 mod keyset;
 mod migrations;
+mod release_insert_pg;
 mod release_list;
 mod release_rows;
 mod release_stamps;

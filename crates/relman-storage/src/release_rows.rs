@@ -57,19 +57,19 @@ pub(crate) struct SummaryRow {
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = release_members)]
 pub(crate) struct MemberRow {
-    release_id: String,
-    component_id: String,
-    position: i32,
-    component_name: String,
-    image_repository: String,
-    tag: String,
-    version: Option<String>,
-    digest: String,
-    channel: Option<String>,
-    platforms: String,
+    pub(crate) release_id: String,
+    pub(crate) component_id: String,
+    pub(crate) position: i32,
+    pub(crate) component_name: String,
+    pub(crate) image_repository: String,
+    pub(crate) tag: String,
+    pub(crate) version: Option<String>,
+    pub(crate) digest: String,
+    pub(crate) channel: Option<String>,
+    pub(crate) platforms: String,
     /// The release's `created_at`, copied so the `componentId` filter walks one index in list
     /// order (see docs/DATABASE.md).
-    release_created_at: i64,
+    pub(crate) release_created_at: i64,
 }
 
 /// `sourceRef` as stored in its JSON column; absent fields are left out.

@@ -15,6 +15,7 @@ use crate::audit;
 use crate::components::ComponentRow;
 use crate::connection::DbConnection;
 use crate::error::StorageError;
+use crate::release_insert_pg;
 use crate::release_rows::{MemberRow, ReleaseRow};
 use crate::schema::{components, release_members, releases};
 use crate::store::Store;
@@ -85,6 +86,21 @@ impl Store {
         let row = ReleaseRow::from(release);
         let members = MemberRow::of(release);
         let event = event.clone();
+        if self.backend() == crate::url::Backend::Postgres
+            && members.len() <= release_insert_pg::MAX_ONE_STATEMENT_MEMBERS
+        {
+            let audit = audit::AuditRow::from(&event);
+            return self
+                .run(move |conn| match conn {
+                    DbConnection::Postgres(pg) => {
+                        release_insert_pg::insert_release(pg, &row, &members, &audit)
+                    }
+                    DbConnection::Sqlite(_) => Err(StorageError::Corrupt(
+                        "a PostgreSQL store handed out a SQLite connection".into(),
+                    )),
+                })
+                .await;
+        }
         self.transact(move |conn| {
             // The first statement writes, so SQLite takes the write lock (waiting on
             // busy_timeout) instead of upgrading a read lock, which cannot wait.
