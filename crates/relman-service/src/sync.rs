@@ -190,11 +190,13 @@ impl Service {
             return Err(in_progress());
         };
         // Replicas sharing PostgreSQL: the one holding the component's lock syncs, others step back.
-        let Some(_replica_lock) = self.store.try_lock_sync(component.id).await? else {
+        let Some(replica_lock) = self.store.try_lock_sync(component.id).await? else {
             return Err(in_progress());
         };
         let started = Instant::now();
         let result = self.sync_claimed(actor, &component, options).await;
+        // Freed before answering, so that the next sync of this component finds it free.
+        replica_lock.release().await;
         self.observer.sync_finished(SyncRun {
             component: component.name.as_str(),
             outcome: match result {

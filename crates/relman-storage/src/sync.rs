@@ -73,12 +73,32 @@ pub(crate) fn lock_component(
 }
 
 diesel::define_sql_function!(fn pg_try_advisory_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool);
+diesel::define_sql_function!(fn pg_advisory_unlock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool);
 
 /// Proof that this process is the one syncing a component. On PostgreSQL it holds a session
 /// advisory lock on a connection of its own; dropping it closes that connection, which releases
 /// the lock even if the sync failed half-way. On SQLite (one process) it holds nothing.
 pub struct SyncLock {
-    _conn: Option<PgConnection>,
+    held: Option<(PgConnection, Uuid)>,
+}
+
+impl SyncLock {
+    /// Frees the lock now. Closing the connection frees it too, but only once the server has
+    /// processed the disconnect, a moment after the sync answered: a client syncing again at once
+    /// could find the component still locked (409). An unlock is done when it returns.
+    pub async fn release(self) {
+        let Some((mut conn, component_id)) = self.held else {
+            return;
+        };
+        let unlocked = tokio::task::spawn_blocking(move || {
+            diesel::select(pg_advisory_unlock(lock_key(component_id))).get_result::<bool>(&mut conn)
+        })
+        .await;
+        if !matches!(unlocked, Ok(Ok(true))) {
+            // The connection is closed either way, which frees the lock soon after.
+            tracing::warn!(component = %component_id, "sync lock could not be released at once");
+        }
+    }
 }
 
 impl std::fmt::Debug for SyncLock {
@@ -95,7 +115,7 @@ impl Store {
         component_id: Uuid,
     ) -> Result<Option<SyncLock>, StorageError> {
         if self.backend() == crate::url::Backend::Sqlite {
-            return Ok(Some(SyncLock { _conn: None }));
+            return Ok(Some(SyncLock { held: None }));
         }
         let url = self.url().clone();
         tokio::task::spawn_blocking(move || {
@@ -104,7 +124,9 @@ impl Store {
                 .map_err(|e| StorageError::Unavailable(Box::new(e)))?;
             let locked: bool = diesel::select(pg_try_advisory_lock(lock_key(component_id)))
                 .get_result(&mut conn)?;
-            Ok(locked.then_some(SyncLock { _conn: Some(conn) }))
+            Ok(locked.then_some(SyncLock {
+                held: Some((conn, component_id)),
+            }))
         })
         .await
         .map_err(|e| StorageError::Unavailable(Box::new(e)))?

@@ -19,7 +19,8 @@ backend_tests!(
     sync_with_basic_and_token_auth,
     failed_syncs_change_nothing,
     version_maps_resolve_through_the_registry,
-    replicas_never_sync_one_component_at_once
+    replicas_never_sync_one_component_at_once,
+    back_to_back_syncs_find_the_component_free
 );
 
 fn by_tag<'a>(versions: &'a Value, tag: &str) -> &'a Value {
@@ -654,4 +655,25 @@ async fn replicas_never_sync_one_component_at_once(store: Store) {
         other_replica.try_lock_sync(id).await.unwrap().is_some(),
         "the lock is released after the sync"
     );
+}
+
+/// A sync frees its component before answering: a client that syncs again the moment the answer
+/// arrives is never told another sync is in progress (on PostgreSQL the lock used to be freed
+/// only when the server got round to the closed connection).
+async fn back_to_back_syncs_find_the_component_free(store: Store) {
+    let registry = TestRegistry::start(RegistryMode::Anonymous).await;
+    registry
+        .pusher()
+        .push_image("myorg/api", "v1.0.0", &ImageSpec::default())
+        .await;
+    let app = app!(store);
+    setup!(app, registry.url(), json!({"type": "none"}));
+    for round in 0..30 {
+        let reply = send(
+            &app,
+            post("/api/v1/components/api/sync-versions", json!({})),
+        )
+        .await;
+        assert_eq!(reply.status.as_u16(), 200, "round {round}: {}", reply.body);
+    }
 }
