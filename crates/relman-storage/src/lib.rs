@@ -7,6 +7,7 @@
 
 mod audit;
 mod backfill;
+mod batch;
 mod candidates;
 mod codec;
 mod components;

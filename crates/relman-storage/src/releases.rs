@@ -12,6 +12,7 @@ use relman_domain::{AuditEvent, Component, Release, ReleaseStatus};
 use uuid::Uuid;
 
 use crate::audit;
+use crate::batch::insert_batched;
 use crate::components::ComponentRow;
 use crate::connection::DbConnection;
 use crate::error::StorageError;
@@ -39,37 +40,11 @@ fn assemble(rows: Vec<(ReleaseRow, Option<MemberRow>)>) -> Result<Release, Stora
     head.into_release(members)
 }
 
-/// Members per multi-row `INSERT` on PostgreSQL (10,000 parameters).
-const MEMBERS_PER_INSERT: usize = 1_000;
-
-/// Inserts a release's member rows, inside the caller's transaction, so they land all or none.
-///
-/// PostgreSQL gets one multi-row `INSERT` (one round trip however many members); the derived
-/// `MultiConnection` cannot express one, so the match goes to the backend's own connection.
-/// SQLite runs in-process (a statement costs no round trip) and its multi-row insert cannot write
-/// the `DEFAULT` diesel uses for absent optional values, so it inserts row by row through the
-/// prepared-statement cache.
+/// Inserts a release's member rows, inside the caller's transaction, so they land all or none:
+/// one multi-row `INSERT` per 2,000 members on PostgreSQL, row by row on SQLite (in-process, and
+/// its multi-row insert cannot write the `DEFAULT` diesel uses for absent optional values).
 fn insert_members(conn: &mut DbConnection, members: &[MemberRow]) -> Result<(), StorageError> {
-    if members.is_empty() {
-        return Ok(());
-    }
-    match conn {
-        DbConnection::Postgres(pg) => {
-            // Chunked: a statement may bind at most 65,535 parameters (ten per member).
-            for chunk in members.chunks(MEMBERS_PER_INSERT) {
-                diesel::insert_into(release_members::table)
-                    .values(chunk)
-                    .execute(pg)?;
-            }
-        }
-        DbConnection::Sqlite(sqlite) => {
-            for member in members {
-                diesel::insert_into(release_members::table)
-                    .values(member)
-                    .execute(sqlite)?;
-            }
-        }
-    }
+    insert_batched!(conn, release_members::table, members);
     Ok(())
 }
 

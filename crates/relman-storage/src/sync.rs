@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use relman_domain::{AuditEvent, ComponentVersion, Digest, VersionSource};
 use uuid::Uuid;
 
+use crate::batch::insert_batched;
 use crate::codec::to_micros;
 use crate::connection::DbConnection;
 use crate::error::StorageError;
@@ -131,30 +132,6 @@ impl Store {
         .await
         .map_err(|e| StorageError::Unavailable(Box::new(e)))?
     }
-}
-
-/// Rows per multi-row `INSERT` on PostgreSQL. A statement may carry at most 65,535 bind
-/// parameters; 2,000 rows stay under it for rows of up to 32 columns (versions have 12).
-const ROWS_PER_INSERT: usize = 2_000;
-
-/// Inserts `rows` into `table`: a few multi-row statements on PostgreSQL (one round trip each),
-/// one statement per row on SQLite, which runs in-process inside the same transaction. A macro
-/// because diesel's insert bounds differ per table and backend.
-macro_rules! insert_batched {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match &mut *$conn {
-            DbConnection::Postgres(pg) => {
-                for chunk in $rows.chunks(ROWS_PER_INSERT) {
-                    diesel::insert_into($table).values(chunk).execute(pg)?;
-                }
-            }
-            other => {
-                for row in $rows {
-                    diesel::insert_into($table).values(row).execute(other)?;
-                }
-            }
-        }
-    };
 }
 
 impl Store {
