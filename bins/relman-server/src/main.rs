@@ -1,6 +1,7 @@
 //! `relman-server`: reads configuration, opens the store, and serves the API.
 
 mod config;
+mod keys;
 mod token;
 
 use std::sync::Arc;
@@ -39,6 +40,14 @@ enum Command {
     Serve(Flags),
     /// Print the OpenAPI document.
     Openapi,
+    /// List or rotate the release signing keys (on the configured database).
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: keys::KeysAction,
+        #[command(flatten)]
+        flags: Flags,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -49,6 +58,11 @@ fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Serve(flags)) => flags,
+        Some(Command::Keys { action, flags }) => {
+            let env: Vec<(String, String)> = std::env::vars().collect();
+            let config = Config::load(&flags, &env)?;
+            return actix_web::rt::System::new().block_on(keys::run(action, config));
+        }
         None => cli.flags,
     };
     let env: Vec<(String, String)> = std::env::vars().collect();
@@ -73,7 +87,9 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+/// Opens (and migrates) the configured database with the secret key that seals stored secrets,
+/// and refuses to go on when stored secrets do not decrypt with it.
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
     create_data_dir(&config.data_dir)?;
     let url: DatabaseUrl = config.effective_database_url().parse()?;
     tracing::info!(database = %url.redacted(), "opening database");
@@ -111,6 +127,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             undecryptable.join(", ")
         );
     }
+    Ok(store)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
 
     let (token, source) = token::admin_token(config.admin_token.as_deref(), &config.data_dir)?;
     match source {
@@ -141,6 +162,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let service = Service::with_registry_clients(store, registries)
         .observed_by(Arc::clone(&metrics) as _)
         .with_protected_releases(protected);
+    let key = service
+        .ensure_signing_key()
+        .await
+        .map_err(|e| anyhow::anyhow!("the release signing key: {e}"))?;
+    tracing::info!(keyid = %key.keyid, "releases are signed with this key");
     // Other replicas' changes to released releases reach this one's cache within a second.
     actix_web::rt::spawn(
         service

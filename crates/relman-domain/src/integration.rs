@@ -93,6 +93,8 @@ pub struct RegistryIntegration {
     pub max_concurrency: Option<u32>,
     /// Pacing of requests; unpaced when absent.
     pub requests_per_second: Option<f64>,
+    /// Whether signed releases are pushed next to this registry's images (needs push rights).
+    pub push_attestations: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -121,6 +123,8 @@ pub struct IntegrationSummary {
     pub max_concurrency: Option<u32>,
     /// Pacing of requests.
     pub requests_per_second: Option<f64>,
+    /// Whether signed releases are pushed next to this registry's images.
+    pub push_attestations: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -143,6 +147,7 @@ impl From<&RegistryIntegration> for IntegrationSummary {
             has_credentials: i.auth.has_credentials(),
             max_concurrency: i.max_concurrency,
             requests_per_second: i.requests_per_second,
+            push_attestations: i.push_attestations,
             created_at: i.created_at,
             updated_at: i.updated_at,
         }
@@ -251,6 +256,7 @@ mod tests {
             auth: IntegrationAuth::None,
             max_concurrency: None,
             requests_per_second: None,
+            push_attestations: false,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             updated_at: DateTime::<Utc>::UNIX_EPOCH,
         }

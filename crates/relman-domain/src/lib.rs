@@ -11,6 +11,7 @@ mod digest;
 mod error;
 mod integration;
 mod protection;
+mod signing;
 mod text;
 mod token;
 mod version;
@@ -29,6 +30,7 @@ pub use integration::{
     RegistryIntegration, Secret,
 };
 pub use protection::ProtectedReleases;
+pub use signing::{Attachment, AttachmentStatus, KeyStatus, SigningKeyInfo, StoredAttestation};
 pub use text::{TextError, TextKind, check_text};
 pub use token::{ApiToken, Scope, TOKEN_PREFIX, strongest};
 pub use version::{

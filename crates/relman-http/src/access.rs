@@ -32,13 +32,18 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/api/v1/audit-events",
 ];
 
+/// Single operations that need `admin` on paths others may read.
+const ADMIN_OPERATIONS: &[(&str, &str)] = &[("POST", "/api/v1/signing-keys/rotate")];
+
 /// The scope an operation needs, or `None` for a public one. `template` is the operation's path
 /// template as the OpenAPI document writes it (`/api/v1/releases/{id}`).
 pub fn required_scope(method: &str, template: &str) -> Option<Scope> {
     if PUBLIC_PATHS.contains(&template) {
         return None;
     }
-    if ADMIN_PREFIXES.iter().any(|p| template.starts_with(p)) {
+    if ADMIN_PREFIXES.iter().any(|p| template.starts_with(p))
+        || ADMIN_OPERATIONS.contains(&(method, template))
+    {
         return Some(Scope::Admin);
     }
     Some(match method {

@@ -10,6 +10,7 @@ pub mod release_list;
 pub mod release_reports;
 pub mod releases;
 pub mod schemas;
+pub mod signing;
 pub mod slice;
 pub mod tokens;
 pub mod versions;

@@ -253,6 +253,17 @@ impl From<ServiceError> for ApiError {
                 Self::new(ErrorCode::UnresolvableVersion, e.to_string())
             }
             ServiceError::Registry(_) => registry_error(&e),
+            ServiceError::MemberCollision { ref field, .. } => {
+                let problem = FieldProblem {
+                    field: format!("{field}.componentId"),
+                    message: e.to_string(),
+                };
+                Self::new(ErrorCode::MemberCollision, e.to_string()).with_errors(vec![problem])
+            }
+            ServiceError::NotSigned { .. } => Self::new(ErrorCode::NotSigned, e.to_string()),
+            ServiceError::AttachmentFailed { .. } => {
+                Self::new(ErrorCode::AttachmentFailed, e.to_string())
+            }
             ServiceError::SyncInProgress { .. } => {
                 Self::new(ErrorCode::SyncInProgress, e.to_string())
             }

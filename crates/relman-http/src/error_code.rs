@@ -50,12 +50,16 @@ error_codes! {
     DuplicateComponent = (400, "duplicate_component"),
     /// A release with no members.
     EmptyRelease = (400, "empty_release"),
+    /// Two members are the same image repository on the same registry.
+    MemberCollision = (400, "member_collision"),
     /// No bearer token, or not a valid one (unknown, revoked, expired).
     Unauthenticated = (401, "unauthenticated"),
     /// The token lacks the scope, or the release is protected.
     Forbidden = (403, "forbidden"),
     /// Unknown resource or path.
     NotFound = (404, "not_found"),
+    /// The release is a draft: it has no attestation yet.
+    NotSigned = (404, "not_signed"),
     /// The path exists, with other methods (`Allow` lists them).
     MethodNotAllowed = (405, "method_not_allowed"),
     /// The name is taken (for releases, by different content).
@@ -100,6 +104,8 @@ error_codes! {
     RegistryError = (502, "registry_error"),
     /// The registry refused the credentials.
     RegistryAuthFailed = (502, "registry_auth_failed"),
+    /// The release changed as asked, but pushing its attestation to a registry failed; retry.
+    AttachmentFailed = (502, "attachment_failed"),
     /// The database is unreachable or not migrated, or the server is shutting down.
     NotReady = (503, "not_ready"),
 }

@@ -8,6 +8,7 @@ pub mod integrations;
 pub mod meta;
 pub mod metrics;
 pub mod releases;
+pub mod signing;
 pub mod tokens;
 pub mod version_maps;
 

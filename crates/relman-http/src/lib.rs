@@ -37,7 +37,7 @@ pub use auth::Authenticator;
 pub use metrics::{Metrics, MetricsPublic};
 pub use state::{AppState, Draining, HttpSettings};
 
-use handlers::{audit, components, integrations, meta, releases, tokens, version_maps};
+use handlers::{audit, components, integrations, meta, releases, signing, tokens, version_maps};
 use handlers::{deployments, environments};
 
 #[derive(OpenApi)]
@@ -58,6 +58,7 @@ use handlers::{deployments, environments};
         (name = "deployments", description = "Promotions of releases to environments and their outcomes"),
         (name = "audit", description = "Who changed what, when"),
         (name = "tokens", description = "Scoped API tokens"),
+        (name = "signing", description = "Release signing keys, attestations and their attachments to images"),
         (name = "operations", description = "Health, readiness, metrics and API documents"),
     )
 )]
@@ -105,6 +106,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(releases::deprecate_release)
                 .service(releases::compare_releases)
                 .service(releases::get_release_state)
+                .service(signing::get_release_attestation)
+                .service(signing::list_release_attachments)
+                .service(signing::push_release_attachments)
+                .service(signing::list_signing_keys)
+                .service(signing::rotate_signing_key)
                 .service(deployments::promote_release)
                 .service(deployments::complete_deployment)
                 .service(deployments::list_deployments)

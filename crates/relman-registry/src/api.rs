@@ -1,6 +1,6 @@
 //! The client trait the service layer depends on, and what it returns.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -99,6 +99,52 @@ impl ConfigCache {
     }
 }
 
+/// An artifact to attach to a subject manifest.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// The manifest's `artifactType`, e.g. `application/vnd.in-toto+json`.
+    pub artifact_type: String,
+    /// The media type of its one layer, e.g. `application/vnd.dsse.envelope.v1+json`.
+    pub layer_media_type: String,
+    /// The layer's bytes.
+    pub layer: bytes::Bytes,
+    /// The manifest's annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// How an attached artifact is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferrersVia {
+    /// The registry's referrers API lists it.
+    Api,
+    /// The OCI fallback: an index at the tag `sha256-<hex of the subject>` lists it.
+    TagFallback,
+}
+
+/// Where an attached artifact landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    /// The artifact manifest's digest.
+    pub manifest_digest: Digest,
+    /// How referrers find it.
+    pub via: ReferrersVia,
+}
+
+/// A referrer descriptor, as the referrers API or the fallback index lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referrer {
+    /// The artifact manifest's digest.
+    pub digest: Digest,
+    /// Its media type.
+    pub media_type: String,
+    /// Its `artifactType`.
+    pub artifact_type: Option<String>,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
 /// An OCI Distribution registry, as relman needs it. Object-safe, so the service layer holds an
 /// `Arc<dyn RegistryClient>` and tests can substitute a fake.
 #[async_trait]
@@ -130,6 +176,40 @@ pub trait RegistryClient: Send + Sync {
         reference: &str,
         options: ResolveOptions<'_>,
     ) -> Result<ResolvedManifest, RegistryError>;
+
+    /// Pushes `artifact` as an OCI artifact manifest whose `subject` is the manifest `subject`
+    /// of `repository`, and makes it discoverable: through the registry's referrers API when it
+    /// has one, else by the OCI fallback index at the tag `sha256-<hex>`. Idempotent. Needs push
+    /// rights.
+    async fn attach(
+        &self,
+        repository: &str,
+        subject: &Digest,
+        artifact: &Artifact,
+    ) -> Result<Attached, RegistryError> {
+        let _ = (repository, subject, artifact);
+        Err(RegistryError::Unsupported("attaching artifacts"))
+    }
+
+    /// The artifacts referring to `subject`: the referrers API, or the fallback tag's index.
+    async fn referrers(
+        &self,
+        repository: &str,
+        subject: &Digest,
+    ) -> Result<Vec<Referrer>, RegistryError> {
+        let _ = (repository, subject);
+        Err(RegistryError::Unsupported("listing referrers"))
+    }
+
+    /// The first layer of the artifact manifest `manifest`, verified against its digest.
+    async fn artifact_layer(
+        &self,
+        repository: &str,
+        manifest: &Digest,
+    ) -> Result<bytes::Bytes, RegistryError> {
+        let _ = (repository, manifest);
+        Err(RegistryError::Unsupported("reading artifacts"))
+    }
 
     /// How many HTTP requests this client has sent so far, token requests and retries included.
     fn request_count(&self) -> u64;

@@ -11,12 +11,13 @@ use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use crate::api::{RegistryClient, ResolveOptions, ResolvedManifest};
+use crate::api::{Artifact, Attached, Referrer, RegistryClient, ResolveOptions, ResolvedManifest};
 use crate::auth::{Challenge, FetchedToken, TokenCache, TokenResponse, parse_challenge};
 use crate::config::{RegistryAuth, RegistryConfig};
 use crate::error::{AuthStage, RegistryError, kept_body, parse_oci_errors};
 use crate::limits::{Limits, parse_retry_after, retry_delay};
 use crate::observer::{RequestObserver, RequestOutcome};
+use relman_domain::Digest;
 
 /// Largest token endpoint answer read; real ones are a few KiB.
 const TOKEN_BODY_LIMIT: usize = 1 << 20;
@@ -37,6 +38,9 @@ pub struct HttpRegistryClient {
     scheme: RwLock<Option<Challenge>>,
     requests: AtomicU64,
     observer: Option<Arc<dyn RequestObserver>>,
+    /// One lock per referrers fallback tag, so that two attachments to one subject from this
+    /// client never overwrite each other's index update.
+    pub(crate) fallback_locks: crate::attach::FallbackLocks,
 }
 
 impl fmt::Debug for HttpRegistryClient {
@@ -55,6 +59,19 @@ pub(crate) enum Scope {
     Registry,
     /// Reading one repository.
     Pull(String),
+    /// Reading and writing one repository (attachments).
+    Push(String),
+}
+
+/// A request body, with what goes with it.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    /// `Content-Type`.
+    pub(crate) content_type: String,
+    /// The bytes; cheap to clone for a retry.
+    pub(crate) bytes: bytes::Bytes,
+    /// `If-Match`, for a conditional write.
+    pub(crate) if_match: Option<String>,
 }
 
 impl Scope {
@@ -63,6 +80,7 @@ impl Scope {
         match self {
             Self::Registry => String::new(),
             Self::Pull(repo) => format!("repository:{repo}:pull"),
+            Self::Push(repo) => format!("repository:{repo}:pull,push"),
         }
     }
 }
@@ -106,6 +124,7 @@ impl HttpRegistryClient {
             scheme: RwLock::new(None),
             requests: AtomicU64::new(0),
             observer: None,
+            fallback_locks: crate::attach::FallbackLocks::default(),
         })
     }
 
@@ -142,11 +161,32 @@ impl HttpRegistryClient {
         scope: &Scope,
         body_limit: usize,
     ) -> Result<Exchange, RegistryError> {
+        self.send_upload(method, url, accept, scope, body_limit, None)
+            .await
+    }
+
+    /// [`Self::send`] with a request body.
+    pub(crate) async fn send_upload(
+        &self,
+        method: Method,
+        url: &Url,
+        accept: Option<&str>,
+        scope: &Scope,
+        body_limit: usize,
+        upload: Option<&Upload>,
+    ) -> Result<Exchange, RegistryError> {
         let mut answered_challenge = false;
         loop {
             let credential = self.credential_for(scope).await?;
             let exchange = self
-                .send_with_retries(&method, url, accept, credential.as_ref(), body_limit)
+                .send_with_retries(
+                    &method,
+                    url,
+                    accept,
+                    credential.as_ref(),
+                    body_limit,
+                    upload,
+                )
                 .await?;
             if exchange.status != StatusCode::UNAUTHORIZED {
                 return Ok(exchange);
@@ -305,6 +345,7 @@ impl HttpRegistryClient {
                 Some("application/json"),
                 credential.as_ref(),
                 TOKEN_BODY_LIMIT,
+                None,
             )
             .await?;
         if matches!(
@@ -339,11 +380,12 @@ impl HttpRegistryClient {
         accept: Option<&str>,
         credential: Option<&Credential>,
         body_limit: usize,
+        upload: Option<&Upload>,
     ) -> Result<Exchange, RegistryError> {
         let mut attempt: u32 = 0;
         loop {
             let exchange = self
-                .exchange(method, url, accept, credential, body_limit)
+                .exchange(method, url, accept, credential, body_limit, upload)
                 .await?;
             let status = exchange.status;
             if status != StatusCode::TOO_MANY_REQUESTS && status != StatusCode::SERVICE_UNAVAILABLE
@@ -388,6 +430,7 @@ impl HttpRegistryClient {
         accept: Option<&str>,
         credential: Option<&Credential>,
         body_limit: usize,
+        upload: Option<&Upload>,
     ) -> Result<Exchange, RegistryError> {
         let _permit = self.limits.acquire().await;
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -398,6 +441,14 @@ impl HttpRegistryClient {
             .timeout(self.config.timeout);
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);
+        }
+        if let Some(upload) = upload {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, &upload.content_type)
+                .body(upload.bytes.clone());
+            if let Some(tag) = &upload.if_match {
+                request = request.header(reqwest::header::IF_MATCH, tag);
+            }
         }
         request = match credential {
             Some(Credential::Basic { username, password }) => {
@@ -457,7 +508,12 @@ impl HttpRegistryClient {
         }
     }
 
-    fn auth_failed(&self, stage: AuthStage, exchange: &Exchange, reason: &str) -> RegistryError {
+    pub(crate) fn auth_failed(
+        &self,
+        stage: AuthStage,
+        exchange: &Exchange,
+        reason: &str,
+    ) -> RegistryError {
         RegistryError::AuthFailed {
             registry: self.registry.clone(),
             stage,
@@ -542,6 +598,31 @@ impl RegistryClient for HttpRegistryClient {
         options: ResolveOptions<'_>,
     ) -> Result<ResolvedManifest, RegistryError> {
         self.resolve_impl(repository, reference, options).await
+    }
+
+    async fn attach(
+        &self,
+        repository: &str,
+        subject: &Digest,
+        artifact: &Artifact,
+    ) -> Result<Attached, RegistryError> {
+        self.attach_impl(repository, subject, artifact).await
+    }
+
+    async fn referrers(
+        &self,
+        repository: &str,
+        subject: &Digest,
+    ) -> Result<Vec<Referrer>, RegistryError> {
+        self.referrers_impl(repository, subject).await
+    }
+
+    async fn artifact_layer(
+        &self,
+        repository: &str,
+        manifest: &Digest,
+    ) -> Result<bytes::Bytes, RegistryError> {
+        self.artifact_layer_impl(repository, manifest).await
     }
 
     fn request_count(&self) -> u64 {

@@ -141,6 +141,9 @@ impl fmt::Display for AuthStage {
 /// An error from the registry client.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
+    /// This client cannot do that.
+    #[error("this registry client does not support {0}")]
+    Unsupported(&'static str),
     /// The configuration cannot work (bad URL, zero concurrency, …).
     #[error("invalid registry configuration: {0}")]
     InvalidConfig(String),

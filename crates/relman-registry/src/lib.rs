@@ -22,6 +22,7 @@
 //! name the registry by host only.
 
 mod api;
+mod attach;
 mod auth;
 mod client;
 mod config;
@@ -33,7 +34,10 @@ mod names;
 mod observer;
 mod tags;
 
-pub use api::{ConfigCache, KnownManifest, RegistryClient, ResolveOptions, ResolvedManifest};
+pub use api::{
+    Artifact, Attached, ConfigCache, KnownManifest, Referrer, ReferrersVia, RegistryClient,
+    ResolveOptions, ResolvedManifest,
+};
 pub use client::HttpRegistryClient;
 pub use config::{RegistryAuth, RegistryConfig};
 pub use counting::count_requests;
@@ -41,4 +45,5 @@ pub use error::{AuthStage, OciError, OciErrorCode, RegistryError};
 pub use manifests::{
     DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, is_index_media_type,
 };
+pub use names::is_attachment_tag;
 pub use observer::{RequestObserver, RequestOutcome};

@@ -26,13 +26,13 @@ pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.mani
 /// Every manifest type relman reads, in one `Accept` value. Without the index types a registry
 /// may answer with one platform's manifest (or rewrite it), so the digest would not be the
 /// one `docker pull` sees.
-const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+pub(crate) const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
 /// Registries must accept manifests of at least 4 MiB; nothing larger is read.
-const MANIFEST_BODY_LIMIT: usize = 4 << 20;
+pub(crate) const MANIFEST_BODY_LIMIT: usize = 4 << 20;
 /// Image configs are small; this bounds a hostile one.
 const CONFIG_BODY_LIMIT: usize = 8 << 20;
 

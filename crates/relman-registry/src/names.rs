@@ -4,6 +4,22 @@ use relman_domain::Digest;
 
 use crate::error::RegistryError;
 
+/// Whether `tag` names something pushed next to an image rather than a version of it: the OCI
+/// referrers fallback tag `sha256-<64 hex>`, and cosign's `sha256-<hex>.sig`/`.att`/`.sbom` and
+/// any other `*.sig`, `*.att` or `*.sbom` tag.
+pub fn is_attachment_tag(tag: &str) -> bool {
+    const SUFFIXES: [&str; 3] = [".sig", ".att", ".sbom"];
+    if SUFFIXES.iter().any(|s| tag.ends_with(s)) {
+        return true;
+    }
+    tag.strip_prefix("sha256-").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// Accepts an OCI repository name: `/`-separated components of `[a-z0-9]` joined by `.`, `_`,
 /// `__` or runs of `-` (distribution spec). Anything else could escape the intended path.
 pub(crate) fn check_repository(repository: &str) -> Result<(), RegistryError> {
@@ -98,6 +114,34 @@ mod tests {
         }
         for bad in ["", ".x", "-x", "a/b", "a?b", "sha256:xyz", long.as_str()] {
             assert!(parse_reference(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod attachment_tag_tests {
+    use super::is_attachment_tag;
+
+    #[test]
+    fn attachment_tags_are_not_versions() {
+        let hex = "a".repeat(64);
+        for tag in [
+            format!("sha256-{hex}"),
+            format!("sha256-{hex}.sig"),
+            format!("sha256-{hex}.att"),
+            "v1.2.3.sbom".to_owned(),
+        ] {
+            assert!(is_attachment_tag(&tag), "{tag}");
+        }
+        for tag in [
+            "v1.2.3",
+            "latest",
+            "sha256-abc",
+            "sha256",
+            &format!("sha256-{}", "A".repeat(64)),
+            "signature",
+        ] {
+            assert!(!is_attachment_tag(tag), "{tag}");
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum Resource {
     Deployment,
     /// An API token.
     Token,
+    /// A release signing key.
+    SigningKey,
 }
 
 impl fmt::Display for Resource {
@@ -34,6 +36,7 @@ impl fmt::Display for Resource {
             Self::Environment => "environment",
             Self::Deployment => "deployment",
             Self::Token => "API token",
+            Self::SigningKey => "signing key",
         })
     }
 }
@@ -240,6 +243,35 @@ pub enum ServiceError {
     SyncInProgress {
         /// The component's name.
         component: String,
+    },
+    /// Two members are the same image repository on the same registry (seed 002: a bundle
+    /// must not hold two digests for one path).
+    #[error(
+        "{field} is image '{image}', as {first} is; a release holds one digest per image repository"
+    )]
+    MemberCollision {
+        /// The colliding member's path, e.g. `components[2]`.
+        field: String,
+        /// The image repository both name.
+        image: String,
+        /// The path of the member that named it first.
+        first: String,
+    },
+    /// A draft release has no attestation: it is signed when it leaves draft.
+    #[error("release '{key}' is a draft and not signed yet")]
+    NotSigned {
+        /// The release's id or name.
+        key: String,
+    },
+    /// The release change was written, but pushing its attestation to a registry failed.
+    #[error("the attestation of release '{release}' could not be pushed to {image}: {message}")]
+    AttachmentFailed {
+        /// The release's name.
+        release: String,
+        /// The image the push was for.
+        image: String,
+        /// The registry's answer.
+        message: String,
     },
     /// The registry failed; nothing was changed.
     #[error("the registry failed")]

@@ -56,6 +56,8 @@ pub struct IntegrationInput {
     pub max_concurrency: Option<u32>,
     /// Pacing.
     pub requests_per_second: Option<f64>,
+    /// Push signed releases next to this registry's images.
+    pub push_attestations: bool,
 }
 
 /// A partial update; `Some(None)` clears an optional limit. Credentials are replaced whole.
@@ -73,6 +75,8 @@ pub struct IntegrationPatch {
     pub max_concurrency: Option<Option<u32>>,
     /// New or cleared pacing.
     pub requests_per_second: Option<Option<f64>>,
+    /// New push-attestations flag.
+    pub push_attestations: Option<bool>,
 }
 
 /// The id or name a path key names; a name that cannot be valid is not found without a query.
@@ -130,6 +134,7 @@ impl Service {
             auth: input.auth.into(),
             max_concurrency: input.max_concurrency,
             requests_per_second: input.requests_per_second,
+            push_attestations: input.push_attestations,
             created_at: now,
             updated_at: now,
         };
@@ -207,6 +212,9 @@ impl Service {
         }
         if let Some(rps) = patch.requests_per_second {
             i.requests_per_second = rps;
+        }
+        if let Some(push) = patch.push_attestations {
+            i.push_attestations = push;
         }
         i.validate()?;
         i.updated_at = crate::now();

@@ -4,6 +4,7 @@
 //! translate the [`ServiceError`] they may get back. Rules live in `relman-domain`; persistence in
 //! `relman-storage`; this crate sequences them.
 
+mod attachments;
 mod audit;
 pub mod bounded;
 mod components;
@@ -23,6 +24,7 @@ mod release_input;
 mod releases;
 mod resolution;
 mod schedule;
+mod signing;
 mod sync;
 mod token_cache;
 mod tokens;

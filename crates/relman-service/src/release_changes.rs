@@ -114,6 +114,19 @@ pub(crate) fn next_updated_at(previous: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 impl Service {
+    /// The signing that goes with a change from `current` to `next`: one when it leaves draft.
+    async fn signing_for(
+        &self,
+        current: &Release,
+        next: &Release,
+    ) -> Result<Option<relman_storage::Signing>, ServiceError> {
+        if current.status == ReleaseStatus::Draft && next.status != ReleaseStatus::Draft {
+            Ok(Some(self.sign(next).await?))
+        } else {
+            Ok(None)
+        }
+    }
+
     /// Applies a partial update. Display name, metadata, notes and status may always change
     /// (the status only to `ready` from a draft, or to `deprecated`: `promoting` and `deployed`
     /// follow deployments); members, version, prerelease and source reference only while the
@@ -198,15 +211,22 @@ impl Service {
                 next.id,
                 summary,
             );
+            let signing = self.signing_for(&current, &next).await?;
+            let pushes = signing.as_ref().is_some_and(|s| !s.attachments.is_empty());
             let written = self
                 .store
-                .update_release(&next, current.updated_at, replace_members, &event)
+                .update_release_signed(&next, current.updated_at, replace_members, &event, signing)
                 .await;
             // Forgotten whatever the answer: an error may follow a commit that landed, and a
             // lost compare-and-set means another writer changed the release.
             self.release_cache.forget(next.id);
             self.release_counts.invalidate();
             if written? {
+                if pushes {
+                    // The change stands whatever the registry says; a failure is reported
+                    // (502) and kept on the attachment for a retry.
+                    self.push_pending(actor, &next).await?;
+                }
                 return Ok(next);
             }
         }
@@ -251,9 +271,15 @@ impl Service {
                     None => format!("deprecated release {}", next.name),
                 },
             );
+            // A draft deprecated is signed too (every release that leaves draft is), but a
+            // deprecated release is not pushed to registries.
+            let signing = self.signing_for(&current, &next).await?.map(|mut s| {
+                s.attachments.clear();
+                s
+            });
             let written = self
                 .store
-                .update_release(&next, current.updated_at, false, &event)
+                .update_release_signed(&next, current.updated_at, false, &event, signing)
                 .await;
             self.release_cache.forget(next.id);
             self.release_counts.invalidate();

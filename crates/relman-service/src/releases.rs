@@ -318,6 +318,7 @@ impl Service {
             found.iter().map(|c| (c.name.as_str(), c)).collect();
         let mut chosen: Vec<(&MemberSpec, &Component)> = Vec::with_capacity(specs.len());
         let mut first_field: HashMap<Uuid, &str> = HashMap::new();
+        let mut first_image: HashMap<(Option<Uuid>, &str), &str> = HashMap::new();
         for spec in specs {
             let component = match Key::parse(&spec.key) {
                 Key::Id(id) => by_id.get(&id),
@@ -333,6 +334,18 @@ impl Service {
                 return Err(ServiceError::DuplicateComponent {
                     field: spec.field.clone(),
                     component: component.name.to_string(),
+                    first: first.to_owned(),
+                });
+            }
+            // Seed 002: one digest per image path, even under two component names.
+            let image = (
+                component.registry_integration_id,
+                component.image_repository.as_str(),
+            );
+            if let Some(first) = first_image.insert(image, &spec.field) {
+                return Err(ServiceError::MemberCollision {
+                    field: spec.field.clone(),
+                    image: component.image_repository.clone(),
                     first: first.to_owned(),
                 });
             }

@@ -250,6 +250,9 @@ impl Service {
         let listed: HashSet<String> = listed.into_iter().collect();
         let tracked: Vec<&String> = listed
             .iter()
+            // Signatures, attestations and SBOMs pushed next to images (OCI referrers' fallback
+            // tags, cosign's tags) are not versions.
+            .filter(|t| !relman_registry::is_attachment_tag(t))
             .filter(|t| component.tag_pattern.as_ref().is_none_or(|p| p.matches(t)))
             .collect();
 

@@ -27,6 +27,7 @@ struct IntegrationRow {
     requests_per_second: Option<f64>,
     created_at: i64,
     updated_at: i64,
+    push_attestations: bool,
 }
 
 impl IntegrationRow {
@@ -55,6 +56,7 @@ impl IntegrationRow {
             requests_per_second: i.requests_per_second,
             created_at: to_micros(i.created_at),
             updated_at: to_micros(i.updated_at),
+            push_attestations: i.push_attestations,
         })
     }
 
@@ -76,6 +78,7 @@ impl IntegrationRow {
             has_credentials: auth_kind != "none",
             max_concurrency: self.max_concurrency.and_then(|n| u32::try_from(n).ok()),
             requests_per_second: self.requests_per_second,
+            push_attestations: self.push_attestations,
             created_at: from_micros(self.created_at)?,
             updated_at: from_micros(self.updated_at)?,
         })
@@ -111,6 +114,7 @@ impl IntegrationRow {
             auth,
             max_concurrency: r.max_concurrency.and_then(|n| u32::try_from(n).ok()),
             requests_per_second: r.requests_per_second,
+            push_attestations: r.push_attestations,
             created_at: from_micros(r.created_at)?,
             updated_at: from_micros(r.updated_at)?,
         })

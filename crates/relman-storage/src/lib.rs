@@ -5,6 +5,7 @@
 //! unknown scheme is refused rather than silently creating a SQLite file. Diesel is synchronous, so
 //! every query runs on tokio's blocking pool, never on an async worker thread.
 
+mod attestations;
 mod audit;
 mod backfill;
 mod batch;
@@ -25,12 +26,14 @@ mod releases;
 mod retag_list;
 mod schema;
 mod secrets;
+mod signing_keys;
 mod store;
 mod sync;
 mod tokens;
 mod url;
 mod versions;
 
+pub use attestations::Signing;
 pub use audit::AuditFilter;
 pub use candidates::Candidates;
 pub use connection::{DbConnection, SqliteSync};
@@ -39,6 +42,7 @@ pub use housekeeping::{CHECKPOINT_BUSY_MS, Checkpoint};
 pub use keyset::{SortKey, Window};
 pub use release_list::{ReleaseFilter, ReleasePage};
 pub use secrets::SecretKey;
+pub use signing_keys::NewSigningKey;
 pub use store::{PoolOptions, PoolState, Store};
 pub use sync::{Retag, SyncChanges, SyncLock};
 pub use url::{Backend, DatabaseUrl};

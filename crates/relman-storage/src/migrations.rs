@@ -1,5 +1,6 @@
 //! Embedded, forward-only migrations, one tree per backend with the same names.
 
+use diesel::RunQueryDsl as _;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::connection::DbConnection;
@@ -8,14 +9,32 @@ use crate::error::StorageError;
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
+/// The PostgreSQL advisory lock migrations run under ("relman" in ASCII, then "migr"), so that
+/// replicas starting at once on a fresh database migrate one after the other instead of racing
+/// on the same `CREATE TABLE` (which fails the loser on a catalog unique index).
+const MIGRATION_LOCK: i64 = 0x7265_6c6d_6d69_6772;
+
 /// Applies every pending migration, then fills the sort keys of rows older than their columns
 /// (see [`crate::backfill`]); returns how many migrations ran.
 pub(crate) fn run_pending(conn: &mut DbConnection) -> Result<usize, StorageError> {
     let applied = match conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map(|v| v.len()),
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES).map(|v| v.len()),
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE)
+            .map(|v| v.len())
+            .map_err(StorageError::Migration)?,
+        DbConnection::Postgres(c) => {
+            // Session-level: held across diesel's per-migration transactions, released below
+            // whatever the outcome (and by PostgreSQL if the process dies).
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+            let ran = c.run_pending_migrations(POSTGRES).map(|v| v.len());
+            let unlocked =
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                    .execute(c);
+            let ran = ran.map_err(StorageError::Migration)?;
+            unlocked?;
+            ran
+        }
     };
-    let applied = applied.map_err(StorageError::Migration)?;
     crate::backfill::sort_keys(conn)?;
     Ok(applied)
 }

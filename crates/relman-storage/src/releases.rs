@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use relman_domain::{AuditEvent, Component, Release, ReleaseStatus};
 use uuid::Uuid;
 
+use crate::attestations::Signing;
 use crate::audit;
 use crate::batch::insert_batched;
 use crate::components::ComponentRow;
@@ -153,6 +154,20 @@ impl Store {
         replace_members: bool,
         event: &AuditEvent,
     ) -> Result<bool, StorageError> {
+        self.update_release_signed(release, read_updated_at, replace_members, event, None)
+            .await
+    }
+
+    /// [`Store::update_release`] that also writes the release's attestation and its pending
+    /// attachments, when it leaves draft, in the same transaction as the status change.
+    pub async fn update_release_signed(
+        &self,
+        release: &Release,
+        read_updated_at: DateTime<Utc>,
+        replace_members: bool,
+        event: &AuditEvent,
+        signing: Option<Signing>,
+    ) -> Result<bool, StorageError> {
         let row = ReleaseRow::from(release);
         let members = replace_members.then(|| MemberRow::of(release));
         let read_updated_at = read_updated_at.timestamp_micros();
@@ -174,6 +189,9 @@ impl Store {
                 )
                 .execute(conn)?;
                 insert_members(conn, members)?;
+            }
+            if let Some(signing) = &signing {
+                crate::attestations::write_signing(conn, signing)?;
             }
             audit::record(conn, &event)?;
             Ok(true)

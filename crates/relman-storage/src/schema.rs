@@ -96,6 +96,7 @@ diesel::table! {
         requests_per_second -> Nullable<Double>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        push_attestations -> Bool,
     }
 }
 
@@ -166,5 +167,41 @@ diesel::table! {
         last_used_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
         requests_per_second -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    signing_keys (keyid) {
+        keyid -> Text,
+        algorithm -> Text,
+        public_key -> Text,
+        private_key -> Text,
+        status -> Text,
+        created_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    release_attestations (release_id) {
+        release_id -> Text,
+        keyid -> Text,
+        envelope -> Text,
+        signed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    release_attachments (release_id, image, subject_digest) {
+        release_id -> Text,
+        subject_digest -> Text,
+        image -> Text,
+        integration_id -> Text,
+        repository -> Text,
+        status -> Text,
+        via -> Nullable<Text>,
+        artifact_digest -> Nullable<Text>,
+        message -> Nullable<Text>,
+        updated_at -> BigInt,
     }
 }

@@ -58,6 +58,20 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         "crates/relman-http",
         &["diesel", "reqwest", "relman-storage", "relman-registry"],
     ),
+    (
+        "crates/relman-attest",
+        &[
+            "diesel",
+            "actix-web",
+            "utoipa",
+            "reqwest",
+            "tokio",
+            "relman-storage",
+            "relman-service",
+            "relman-http",
+            "prometheus-client",
+        ],
+    ),
 ];
 
 fn normal_dependencies(manifest: &str) -> Vec<String> {

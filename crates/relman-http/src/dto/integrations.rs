@@ -96,6 +96,10 @@ pub struct CreateIntegrationRequest {
     /// Pacing of requests per second (above 0, at most 10000).
     #[schema(exclusive_minimum = 0.0, maximum = 10000.0)]
     pub requests_per_second: Option<f64>,
+    /// Push each signed release next to its member images in this registry (needs push
+    /// rights; docs/ATTESTATION.md).
+    #[serde(default)]
+    pub push_attestations: bool,
 }
 
 /// Changes an integration; absent fields keep their value. `auth` replaces the credentials.
@@ -126,6 +130,10 @@ pub struct UpdateIntegrationRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<f64>, exclusive_minimum = 0.0, maximum = 10000.0)]
     pub requests_per_second: Option<Option<f64>>,
+    /// New push-attestations flag.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
+    pub push_attestations: Option<bool>,
 }
 
 /// A registry integration. Never carries a secret.
@@ -153,6 +161,8 @@ pub struct IntegrationResponse {
     /// Pacing; `null` when unpaced.
     #[schema(required = true)]
     pub requests_per_second: Option<f64>,
+    /// Whether signed releases are pushed next to this registry's images.
+    pub push_attestations: bool,
     /// When it was created.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -173,6 +183,7 @@ impl From<IntegrationSummary> for IntegrationResponse {
             has_credentials: i.has_credentials,
             max_concurrency: i.max_concurrency,
             requests_per_second: i.requests_per_second,
+            push_attestations: i.push_attestations,
             created_at: rfc3339(i.created_at),
             updated_at: rfc3339(i.updated_at),
         }
@@ -194,6 +205,7 @@ impl From<CreateIntegrationRequest> for IntegrationInput {
             auth: r.auth.map(Into::into).unwrap_or_default(),
             max_concurrency: r.max_concurrency,
             requests_per_second: r.requests_per_second,
+            push_attestations: r.push_attestations,
         }
     }
 }
@@ -207,6 +219,7 @@ impl From<UpdateIntegrationRequest> for IntegrationPatch {
             auth: r.auth.map(Into::into),
             max_concurrency: r.max_concurrency,
             requests_per_second: r.requests_per_second,
+            push_attestations: r.push_attestations,
         }
     }
 }

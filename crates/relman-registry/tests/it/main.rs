@@ -5,6 +5,7 @@ mod auth;
 mod faults;
 mod manifests;
 mod observer;
+mod referrers;
 mod reuse;
 mod support;
 mod tags;

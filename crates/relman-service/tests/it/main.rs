@@ -13,3 +13,4 @@ mod release_cache;
 mod releases;
 mod resolution;
 mod schedule;
+mod signing;

@@ -22,6 +22,7 @@ fn integration(password: &str) -> RegistryIntegration {
         },
         max_concurrency: Some(4),
         requests_per_second: Some(2.5),
+        push_attestations: false,
         created_at: now(),
         updated_at: now(),
     }

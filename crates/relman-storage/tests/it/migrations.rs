@@ -145,3 +145,22 @@ async fn sqlite_is_durable_and_private_by_default() {
         Some(SqliteSync::Normal)
     );
 }
+
+/// Replicas starting at the same moment on a fresh PostgreSQL database: each migration runs
+/// once, under an advisory lock, and every replica comes up ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_starts_on_postgres_migrate_once() {
+    let Some(db) = TestDb::postgres() else { return };
+    let open = || async {
+        let store = Store::connect(db.url.clone(), PoolOptions::default())
+            .await
+            .unwrap();
+        let ran = store.migrate().await.unwrap();
+        store.check_ready().await.unwrap();
+        ran
+    };
+    let ran = futures_util::future::join_all((0..4).map(|_| open())).await;
+    let total = migration_names("postgres").len();
+    assert_eq!(ran.iter().sum::<usize>(), total, "{ran:?}");
+    assert_eq!(ran.iter().filter(|n| **n > 0).count(), 1, "{ran:?}");
+}
