@@ -152,6 +152,10 @@ def check_sign_and_verify(st: dict) -> None:
         want = f"{st['registry'].host}/{cat['prefix']}/{repo}"
         expect(subjects.get(digest) == want,
                f"subject {digest} named {subjects.get(digest)!r}, want {want!r}")
+    members = {m["digest"]: m for m in stmt["predicate"].get("members", [])}
+    expect(set(members) == {cat["web"], cat["worker"]}, f"predicate members {sorted(members)}")
+    got = sorted(p["digest"] for p in members[cat["worker"]].get("platforms", []))
+    expect(got == sorted(cat["platforms"]), f"worker platforms {got}, want {cat['platforms']}")
     if os.path.exists(SCHEMA):
         import jsonschema
         with open(SCHEMA) as f:
@@ -184,6 +188,8 @@ def check_rotation(st: dict) -> None:
     retired = [k for k in keys if k["keyid"] == old["keyid"]][0]
     expect(retired.get("retiredAt"), f"retired key without retiredAt: {retired}")
     expect(verify(st["env1"], keys) == old["keyid"], "the old release no longer verifies")
+    _, raw = attestation(client, st["r1"])
+    expect(raw == st["raw1"], "the old release's envelope bytes changed after the rotation")
     rel = new_release(client, st["cat"], "attest-2")
     make_ready(client, rel["id"])
     env, raw = attestation(client, rel["id"])
