@@ -54,12 +54,8 @@ def call(client, method, path, body=None, status=(200, 201)):
 
 
 def make_ready(client, release_id: str) -> None:
-    """Leaves draft. The signing API names PATCH; the current document has PUT, so PUT is
-    tried when PATCH is not routed (and said so)."""
-    r = client.call("PATCH", f"/releases/{release_id}", {"status": "ready"})
-    if r.status in (404, 405):
-        print(f"    note: PATCH /releases/{release_id} -> {r.status}; using PUT")
-        r = client.call("PUT", f"/releases/{release_id}", {"status": "ready"})
+    """Leaves draft (`PUT /releases/{id}` with a status, which signs the release)."""
+    r = client.call("PUT", f"/releases/{release_id}", {"status": "ready"})
     expect(r.ok, f"making {release_id} ready -> {r.status}: {harness.excerpt(r.body, 400)}")
 
 
@@ -295,6 +291,14 @@ def check_postgres(st: dict) -> None:
     shared = SharedDatabase(url)
     a = harness.Server(st["binary"], shared, "attest-pg-a")
     b = harness.Server(st["binary"], shared, "attest-pg-b")
+    # Replicas of one database share the secret key that seals stored secrets, signing keys
+    # included (docs/OPERATIONS.md); each has its own data folder.
+    secret = {"RELMAN_SECRET_KEY": os.urandom(32).hex()}
+    a.env = b.env = secret
+    # The servers die with the thread that spawned them (PR_SET_PDEATHSIG follows the thread),
+    # so each starting thread stays alive until the check is over.
+    over = threading.Event()
+    started = threading.Semaphore(0)
     try:
         errors: list[str] = []
 
@@ -305,12 +309,15 @@ def check_postgres(st: dict) -> None:
                 with open(server.log_path, errors="replace") as f:
                     errors.append(f"{server.label}: {e.__class__.__name__}: "
                                   f"{harness.excerpt(f.read(), 300)}")
+            finally:
+                started.release()
+            over.wait()
 
-        threads = [threading.Thread(target=start, args=(s,)) for s in (a, b)]
+        threads = [threading.Thread(target=start, args=(s,), daemon=True) for s in (a, b)]
         for t in threads:
             t.start()
-        for t in threads:
-            t.join()
+        for _ in threads:
+            started.acquire()
         expect(not errors, "two servers started together on a fresh database: " + "; ".join(errors))
         ca, cb = a.client(), b.client()
         ka = call(ca, "GET", "/signing-keys", status=(200,)).json()
@@ -336,6 +343,7 @@ def check_postgres(st: dict) -> None:
     finally:
         a.close()
         b.close()
+        over.set()
         pg.drop(url)
 
 

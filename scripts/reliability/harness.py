@@ -136,6 +136,8 @@ class Server:
         self.token = ""
         self.starts = 0
         self._log = None
+        # Extra environment for the server process (e.g. a secret key shared by replicas).
+        self.env: dict[str, str] = {}
 
     @property
     def base(self) -> str:
@@ -159,6 +161,7 @@ class Server:
         # The test decides the configuration alone: no RELMAN_* from the caller's environment.
         env = {k: v for k, v in os.environ.items() if not k.startswith("RELMAN_")}
         env.setdefault("RUST_LOG", "warn")
+        env.update(self.env)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env,
                                      stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)

@@ -5,15 +5,24 @@ use clap::Subcommand;
 use relman_domain::{Actor, KeyStatus};
 use relman_service::Service;
 
-use crate::config::Config;
+use crate::config::{Config, Flags};
 
-/// A signing-key operation.
-#[derive(Subcommand, Debug, Clone, Copy)]
+/// A signing-key operation, with the server's configuration flags (data folder, database).
+#[derive(Subcommand)]
 pub enum KeysAction {
     /// Print each key: keyid, status, created.
-    List,
+    List(Flags),
     /// Make a new active key; the current one is retired and stays published.
-    Rotate,
+    Rotate(Flags),
+}
+
+impl KeysAction {
+    /// The configuration flags given with the operation.
+    pub fn flags(&self) -> &Flags {
+        match self {
+            Self::List(flags) | Self::Rotate(flags) => flags,
+        }
+    }
 }
 
 /// Runs `action` on the configured database; the first key is made if there is none.
@@ -22,7 +31,7 @@ pub async fn run(action: KeysAction, config: Config) -> anyhow::Result<()> {
     let service = Service::new(store);
     let failed = |e: relman_service::ServiceError| anyhow::anyhow!("signing keys: {e}");
     match action {
-        KeysAction::List => {
+        KeysAction::List(_) => {
             service.ensure_signing_key().await.map_err(failed)?;
             for key in service.signing_keys().await.map_err(failed)? {
                 let status = match key.status {
@@ -37,7 +46,7 @@ pub async fn run(action: KeysAction, config: Config) -> anyhow::Result<()> {
                 );
             }
         }
-        KeysAction::Rotate => {
+        KeysAction::Rotate(_) => {
             let actor = Actor {
                 name: "relman-server keys rotate".into(),
                 request_id: None,

@@ -41,13 +41,8 @@ enum Command {
     /// Print the OpenAPI document.
     Openapi,
     /// List or rotate the release signing keys (on the configured database).
-    Keys {
-        /// What to do.
-        #[command(subcommand)]
-        action: keys::KeysAction,
-        #[command(flatten)]
-        flags: Flags,
-    },
+    #[command(subcommand)]
+    Keys(keys::KeysAction),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -58,9 +53,9 @@ fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Serve(flags)) => flags,
-        Some(Command::Keys { action, flags }) => {
+        Some(Command::Keys(action)) => {
             let env: Vec<(String, String)> = std::env::vars().collect();
-            let config = Config::load(&flags, &env)?;
+            let config = Config::load(action.flags(), &env)?;
             return actix_web::rt::System::new().block_on(keys::run(action, config));
         }
         None => cli.flags,

@@ -39,7 +39,7 @@ fn created_or_existing(release: relman_domain::Release, is_new: bool) -> HttpRes
     responses(
         (status = 201, description = "Created (status draft)", body = ReleaseResponse),
         (status = 200, description = "A release of that name with the same content already exists; it is returned", body = ReleaseResponse),
-        (status = 400, description = "Invalid configuration: `validation_failed`, `empty_release`, `duplicate_component`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid configuration: `validation_failed`, `empty_release`, `duplicate_component`, `member_collision`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "A member's component does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name exists with different content (`name_exists`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
@@ -183,6 +183,7 @@ pub async fn get_release(
         (status = 404, description = "No such release, or a new member's component does not exist", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`, or `release_immutable` for members and other frozen fields of a non-draft release", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A new member cannot be resolved", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "`attachment_failed`: the release left draft and was signed, but pushing its attestation next to a member image failed; retry with `POST /releases/{id}/attachments/push`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
