@@ -23,6 +23,7 @@ mod release_fixtures;
 mod release_lifecycle;
 mod releases;
 mod reliability;
+mod signing;
 mod support;
 mod sync;
 mod sync_requests;
