@@ -22,6 +22,20 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// 32 bytes from 64 hex digits.
+fn from_hex_32(text: &str) -> Result<[u8; 32], AttestError> {
+    let text = text.trim();
+    if text.len() != 64 || !text.is_ascii() {
+        return Err(AttestError::InvalidKey("not 64 hex digits"));
+    }
+    let mut bytes = [0u8; 32];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+            .map_err(|_| AttestError::InvalidKey("not 64 hex digits"))?;
+    }
+    Ok(bytes)
+}
+
 /// A private signing key. `Debug` shows only its keyid.
 pub struct SigningKey {
     key: ed25519_dalek::SigningKey,
@@ -46,6 +60,16 @@ impl SigningKey {
     /// The seed, for the caller to store encrypted.
     pub fn seed(&self) -> [u8; 32] {
         self.key.to_bytes()
+    }
+
+    /// The seed as 64 hex digits (what a caller stores, sealed).
+    pub fn seed_hex(&self) -> String {
+        hex(&self.seed())
+    }
+
+    /// The key of a seed given as 64 hex digits.
+    pub fn from_seed_hex(text: &str) -> Result<Self, AttestError> {
+        Ok(Self::from_seed(&from_hex_32(text)?))
     }
 
     /// The public half.
@@ -105,16 +129,7 @@ impl PublicKey {
 
     /// The key of 64 hex digits.
     pub fn from_hex(text: &str) -> Result<Self, AttestError> {
-        let text = text.trim();
-        if text.len() != 64 || !text.is_ascii() {
-            return Err(AttestError::InvalidKey("not 64 hex digits"));
-        }
-        let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
-                .map_err(|_| AttestError::InvalidKey("not 64 hex digits"))?;
-        }
-        Self::from_bytes(&bytes)
+        Self::from_bytes(&from_hex_32(text)?)
     }
 
     /// The keyid securesystemslib (and TUF) compute: hex sha256 of the canonical JSON of the

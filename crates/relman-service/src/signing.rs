@@ -35,7 +35,6 @@ pub(crate) fn image_name(registry_url: Option<&str>, repository: &str) -> String
 }
 
 fn new_key_record(key: &SigningKey) -> NewSigningKey {
-    let seed = key.seed();
     NewSigningKey {
         info: SigningKeyInfo {
             keyid: key.keyid().to_owned(),
@@ -45,25 +44,14 @@ fn new_key_record(key: &SigningKey) -> NewSigningKey {
             created_at: crate::now(),
             retired_at: None,
         },
-        seed_hex: seed.iter().map(|b| format!("{b:02x}")).collect(),
+        seed_hex: key.seed_hex(),
     }
 }
 
 fn key_from_seed(seed_hex: &str) -> Result<SigningKey, ServiceError> {
-    let corrupt = || {
-        ServiceError::from(StorageError::Corrupt(
-            "the stored signing key is not a 32-byte seed".into(),
-        ))
-    };
-    if seed_hex.len() != 64 {
-        return Err(corrupt());
-    }
-    let mut seed = [0u8; 32];
-    for (i, byte) in seed.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(seed_hex.get(2 * i..2 * i + 2).ok_or_else(corrupt)?, 16)
-            .map_err(|_| corrupt())?;
-    }
-    Ok(SigningKey::from_seed(&seed))
+    SigningKey::from_seed_hex(seed_hex).map_err(|_| {
+        StorageError::Corrupt("the stored signing key is not a 32-byte seed".into()).into()
+    })
 }
 
 fn generate() -> Result<SigningKey, ServiceError> {

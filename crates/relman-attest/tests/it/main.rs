@@ -107,6 +107,13 @@ fn hex_and_seed_round_trip() {
     assert_eq!(PublicKey::from_hex(&public.to_hex()).unwrap(), public);
     assert_eq!(PublicKey::from_bytes(&public.to_bytes()).unwrap(), public);
     assert_eq!(SigningKey::from_seed(&signer.seed()).public_key(), public);
+    assert_eq!(
+        SigningKey::from_seed_hex(&signer.seed_hex())
+            .unwrap()
+            .keyid(),
+        signer.keyid()
+    );
+    assert!(SigningKey::from_seed_hex("00").is_err());
     assert!(PublicKey::from_hex("zz").is_err());
     let debug = format!("{signer:?}");
     assert!(debug.contains(signer.keyid()));
