@@ -34,6 +34,7 @@ pub struct FileConfig {
     shutdown_grace_seconds: Option<u64>,
     protected_releases: Option<Vec<String>>,
     metrics_public: Option<bool>,
+    feeds_public: Option<bool>,
 }
 
 /// Overrides given on the command line.
@@ -85,6 +86,9 @@ pub struct Config {
     pub protected_releases: Vec<String>,
     /// Whether `/metrics` is served without a token (otherwise it needs the `read` scope).
     pub metrics_public: bool,
+    /// Whether the `/updates/v1/` feeds are served without a token (the default; otherwise they
+    /// need the `read` scope).
+    pub feeds_public: bool,
 }
 
 impl Default for Config {
@@ -104,6 +108,7 @@ impl Default for Config {
             shutdown_grace_seconds: 45,
             protected_releases: Vec::new(),
             metrics_public: false,
+            feeds_public: true,
         }
     }
 }
@@ -125,6 +130,7 @@ const ENV_KEYS: &[&str] = &[
     "RELMAN_SHUTDOWN_GRACE_SECONDS",
     "RELMAN_PROTECTED_RELEASES",
     "RELMAN_METRICS_PUBLIC",
+    "RELMAN_FEEDS_PUBLIC",
 ];
 
 impl Config {
@@ -196,12 +202,17 @@ impl Config {
                 .map(str::to_owned)
                 .collect();
         }
-        if let Some(v) = var("RELMAN_METRICS_PUBLIC") {
-            c.metrics_public = match v.as_str() {
-                "true" => true,
-                "false" => false,
-                _ => bail!("RELMAN_METRICS_PUBLIC: '{v}' is neither 'true' nor 'false'"),
-            };
+        for (key, field) in [
+            ("RELMAN_METRICS_PUBLIC", &mut c.metrics_public),
+            ("RELMAN_FEEDS_PUBLIC", &mut c.feeds_public),
+        ] {
+            if let Some(v) = var(key) {
+                *field = match v.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => bail!("{key}: '{v}' is neither 'true' nor 'false'"),
+                };
+            }
         }
         c.secret_key = var("RELMAN_SECRET_KEY").filter(|k| !k.is_empty());
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
@@ -258,6 +269,9 @@ impl Config {
         }
         if let Some(v) = f.metrics_public {
             self.metrics_public = v;
+        }
+        if let Some(v) = f.feeds_public {
+            self.feeds_public = v;
         }
         Ok(())
     }
@@ -349,6 +363,15 @@ mod tests {
         assert!(Config::load(&flags, &[]).unwrap().metrics_public);
         let off = env(&[("RELMAN_METRICS_PUBLIC", "false")]);
         assert!(!Config::load(&flags, &off).unwrap().metrics_public);
+        let (_dir, path) = file("feeds_public = false\n");
+        let private = Flags {
+            config: Some(path),
+            ..Default::default()
+        };
+        assert!(Config::default().feeds_public);
+        assert!(!Config::load(&private, &[]).unwrap().feeds_public);
+        let on = env(&[("RELMAN_FEEDS_PUBLIC", "true")]);
+        assert!(Config::load(&private, &on).unwrap().feeds_public);
         let bad = env(&[("RELMAN_METRICS_PUBLIC", "yes")]);
         let err = Config::load(&Flags::default(), &bad).unwrap_err();
         assert!(err.to_string().contains("RELMAN_METRICS_PUBLIC"), "{err}");

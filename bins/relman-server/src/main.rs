@@ -142,6 +142,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let settings = HttpSettings {
         max_body_bytes: config.max_body_bytes,
         metrics_public: config.metrics_public,
+        feeds_public: config.feeds_public,
     };
     // One set of metrics for the process: the registry clients and the service report to it,
     // `/metrics` renders it.

@@ -58,6 +58,7 @@ fn version(component_id: Uuid, component: &str, i: usize) -> ComponentVersion {
         first_seen_at: now,
         updated_at: now,
         gone: i.is_multiple_of(37),
+        yank: None,
     }
 }
 
@@ -80,6 +81,7 @@ fn fixtures() -> Vec<Fixture> {
                 channel_rules: ChannelRules::default(),
                 sync_interval_seconds: None,
                 record_pushed_at: true,
+                latest_alias: Default::default(),
                 created_at: now,
                 updated_at: now,
             };

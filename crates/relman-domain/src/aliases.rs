@@ -1,9 +1,22 @@
 //! Floating tags: `vX.Y.Z`, `vX.Y`, `vX` and `latest`, computed from the stable channel.
 
-use crate::channel::Channel;
 use crate::digest::Digest;
 use crate::selector::best_first;
 use crate::version::ComponentVersion;
+
+/// The versions that float, each with its semver, best first (highest precedence, then a manual
+/// map, then the smaller tag). Shared by aliases and update feeds so that both always agree.
+pub(crate) fn floating(
+    versions: &[ComponentVersion],
+) -> Vec<(&semver::Version, &ComponentVersion)> {
+    let mut floating: Vec<(&semver::Version, &ComponentVersion)> = versions
+        .iter()
+        .filter(|v| v.floats())
+        .filter_map(|v| v.semver.as_ref().map(|s| (s, v)))
+        .collect();
+    floating.sort_by(|(_, a), (_, b)| best_first(a, b));
+    floating
+}
 
 /// A floating tag and the version it points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +31,8 @@ pub struct Alias {
 
 /// Computes a component's floating tags from its versions.
 ///
-/// Only versions in the `stable` channel with a semver, no prerelease and a tag still in the
-/// registry (not `gone`) float: a prerelease never moves `v2` or `latest`, even when a channel
+/// Only versions in the `stable` channel with a semver, no prerelease, a tag still in the
+/// registry (not `gone`) and not yanked float ([`ComponentVersion::floats`]): a prerelease never moves `v2` or `latest`, even when a channel
 /// rule put it in `stable`. Each alias points at the highest precedence among the versions it
 /// covers (`v2.1` at the highest `2.1.*`, `latest` at the highest of all); ties of equal
 /// precedence (`v2.1.3`, `2.1.3+build.7`) resolve as release member selection does: a manual
@@ -28,14 +41,7 @@ pub struct Alias {
 /// The result is in tree order, newest first: `latest`, `v2`, `v2.1`, `v2.1.3`, `v2.1.2`,
 /// `v2.0`, `v2.0.0`, `v1`, … Pass one component's versions.
 pub fn compute_aliases(versions: &[ComponentVersion]) -> Vec<Alias> {
-    let stable = Channel::stable();
-    let mut floating: Vec<(&semver::Version, &ComponentVersion)> = versions
-        .iter()
-        .filter(|v| !v.gone && v.channel.as_ref() == Some(&stable))
-        .filter_map(|v| v.semver.as_ref().map(|s| (s, v)))
-        .filter(|(s, _)| s.pre.is_empty())
-        .collect();
-    floating.sort_by(|(_, a), (_, b)| best_first(a, b));
+    let floating = floating(versions);
 
     let mut out = Vec::new();
     let mut previous: Option<&semver::Version> = None;
@@ -88,6 +94,11 @@ mod tests {
         gone.gone = true;
         let mut manual = stable("2.0.0");
         manual.source = VersionSource::Manual;
+        let mut yanked = stable("v4.0.0");
+        yanked.yank = Some(crate::version::Yank {
+            at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+            reason: Some("broken".into()),
+        });
         let cases: Vec<(&str, Vec<ComponentVersion>, Vec<&str>)> = vec![
             ("no versions", vec![], vec![]),
             (
@@ -103,6 +114,7 @@ mod tests {
                     stable("v1.0.1+build2"),
                     stable("v1.0.1"),
                     gone,
+                    yanked,
                     stable("v2.0.0"),
                     manual,
                     version("api", "v2.1.0-rc.1", Some("rc")),

@@ -7,6 +7,9 @@ use regex::Regex;
 
 use crate::error::ValidationError;
 
+/// The name of the channel that floats: aliases and update feeds come from it.
+pub const STABLE: &str = "stable";
+
 /// A release channel name: `stable`, `rc`, `beta`, or any slug a component's rules introduce.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Channel(String);
@@ -14,7 +17,7 @@ pub struct Channel(String);
 impl Channel {
     /// Versions without a prerelease.
     pub fn stable() -> Self {
-        Self("stable".into())
+        Self(STABLE.into())
     }
 
     /// Release candidates.

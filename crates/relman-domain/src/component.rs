@@ -46,6 +46,42 @@ impl FromStr for VersioningStrategy {
     }
 }
 
+/// What a component's `latest` alias floats to when aliases are applied to the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LatestAlias {
+    /// The highest stable version, like every other alias.
+    #[default]
+    Highest,
+    /// Left alone: something else (CI pushing "HEAD of main") owns `latest`, and relman neither
+    /// lists nor moves it.
+    Unmanaged,
+}
+
+impl LatestAlias {
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Highest => "highest",
+            Self::Unmanaged => "unmanaged",
+        }
+    }
+}
+
+impl FromStr for LatestAlias {
+    type Err = ValidationError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "highest" => Ok(Self::Highest),
+            "unmanaged" => Ok(Self::Unmanaged),
+            other => Err(ValidationError::field(
+                "latestAlias",
+                format!("unknown latest alias policy '{other}' (supported: highest, unmanaged)"),
+            )),
+        }
+    }
+}
+
 /// A regular expression a tag must match to be tracked.
 #[derive(Debug, Clone)]
 pub struct TagPattern(Regex);
@@ -104,6 +140,8 @@ pub struct Component {
     /// manifest `GET` per new tag and an image-config `GET` per distinct config; without it a
     /// first sync costs the tag list and one `HEAD` per tag (indexes still fetched for platforms).
     pub record_pushed_at: bool,
+    /// What the `latest` alias floats to.
+    pub latest_alias: LatestAlias,
     /// When the component was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

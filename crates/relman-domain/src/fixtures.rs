@@ -38,6 +38,7 @@ pub(crate) fn component(name: &str, default_channel: &str) -> Component {
         channel_rules: ChannelRules::default(),
         sync_interval_seconds: None,
         record_pushed_at: true,
+        latest_alias: Default::default(),
         created_at: now,
         updated_at: now,
     }
@@ -59,6 +60,7 @@ pub(crate) fn version(component: &str, tag: &str, channel: Option<&str>) -> Comp
         first_seen_at: now,
         updated_at: now,
         gone: false,
+        yank: None,
     }
 }
 

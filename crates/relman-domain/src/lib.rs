@@ -18,10 +18,10 @@ mod version;
 mod version_key;
 
 pub use audit::{Actor, AuditEvent};
-pub use channel::{Channel, ChannelRule, ChannelRules, classify_channel};
+pub use channel::{Channel, ChannelRule, ChannelRules, STABLE, classify_channel};
 pub use component::{
-    Component, ComponentName, MAX_SYNC_INTERVAL_SECONDS, MIN_SYNC_INTERVAL_SECONDS, TagPattern,
-    VersioningStrategy, validate_image_repository, validate_sync_interval,
+    Component, ComponentName, LatestAlias, MAX_SYNC_INTERVAL_SECONDS, MIN_SYNC_INTERVAL_SECONDS,
+    TagPattern, VersioningStrategy, validate_image_repository, validate_sync_interval,
 };
 pub use digest::{Digest, DigestAlgorithm};
 pub use error::{FieldError, ValidationError};
@@ -34,8 +34,8 @@ pub use signing::{Attachment, AttachmentStatus, KeyStatus, SigningKeyInfo, Store
 pub use text::{TextError, TextKind, check_text};
 pub use token::{ApiToken, Scope, TOKEN_PREFIX, strongest};
 pub use version::{
-    ComponentVersion, Platform, RetagRecord, VersionSource, compare_versions_desc, parse_semver,
-    parse_tag_semver,
+    ComponentVersion, MAX_YANK_REASON_CHARS, Platform, RetagRecord, VersionSource, Yank,
+    compare_versions_desc, parse_semver, parse_tag_semver,
 };
 pub use version_key::{NO_SEMVER_KEY, optional_sort_key, version_sort_key};
 
@@ -43,6 +43,7 @@ mod aliases;
 mod canonical;
 mod compare;
 mod deletion;
+mod feed;
 #[cfg(test)]
 mod fixtures;
 mod latest;
@@ -54,6 +55,7 @@ pub use aliases::{Alias, compute_aliases};
 pub use canonical::{canonical_members_json, content_digest};
 pub use compare::{Comparison, ComponentRef, MemberChange, compare};
 pub use deletion::{NotDeletable, check_deletable};
+pub use feed::{Feed, FeedLatest, FeedList, compute_feed};
 pub use latest::latest_release;
 pub use release::{
     Release, ReleaseMember, ReleaseName, ReleaseStatus, ReleaseSummary, SourceRef, TransitionError,

@@ -108,7 +108,8 @@ pub enum Unresolvable {
 ///   Versions without a semver are never chosen by channel.
 /// - `Default`: `Channel` with the component's `default_channel`.
 ///
-/// Versions marked `gone` are never chosen, and versions of other components are ignored. One
+/// Versions marked `gone` are never chosen, yanked versions are chosen only when pinned (by
+/// version or digest), never by a channel, and versions of other components are ignored. One
 /// linear pass over `versions`, without allocation until the snapshot.
 pub fn resolve_member(
     component: &Component,
@@ -180,6 +181,7 @@ fn in_channel<'a>(
     let candidates = versions.iter().filter(|v| {
         v.component_id == component.id
             && !v.gone
+            && !v.is_yanked()
             && v.semver.is_some()
             && v.channel.as_ref() == Some(channel)
     });

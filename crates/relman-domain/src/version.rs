@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::channel::Channel;
+use crate::channel::{Channel, STABLE};
 use crate::digest::Digest;
 
 /// Parses a tag as a semantic version, allowing one leading `v` (`v1.2.3`, `1.2.3-rc.1+build`).
@@ -101,6 +101,37 @@ pub struct ComponentVersion {
     pub updated_at: DateTime<Utc>,
     /// The tag vanished from the registry; kept so releases that pinned it keep their meaning.
     pub gone: bool,
+    /// Set when the version was yanked: it stays readable and pinned where a release pinned it,
+    /// but no channel resolution, alias or feed picks it.
+    pub yank: Option<Yank>,
+}
+
+impl ComponentVersion {
+    /// Whether the version was yanked.
+    pub fn is_yanked(&self) -> bool {
+        self.yank.is_some()
+    }
+
+    /// Whether the version may float: a present, unyanked `stable` version whose semver has no
+    /// prerelease. What aliases and update feeds are computed from.
+    pub fn floats(&self) -> bool {
+        !self.gone
+            && self.yank.is_none()
+            && self.channel.as_ref().is_some_and(|c| c.as_str() == STABLE)
+            && self.semver.as_ref().is_some_and(|s| s.pre.is_empty())
+    }
+}
+
+/// The longest yank reason, in characters.
+pub const MAX_YANK_REASON_CHARS: usize = 500;
+
+/// Why and when a version was yanked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Yank {
+    /// When it was yanked.
+    pub at: DateTime<Utc>,
+    /// Why, as the person who yanked it said.
+    pub reason: Option<String>,
 }
 
 /// A recorded digest change of a tag.
@@ -158,6 +189,7 @@ mod tests {
             first_seen_at: now,
             updated_at: now,
             gone: false,
+            yank: None,
         }
     }
 

@@ -25,6 +25,10 @@ use crate::request_id::RequestId;
 /// Paths anyone may call, without a token.
 pub const PUBLIC_PATHS: &[&str] = &["/healthz", "/readyz", "/openapi.json", "/docs"];
 
+/// The update feeds: public unless the operator turns [`crate::FeedsPublic`] off, when they need
+/// `read`. The document states the default.
+pub const FEEDS_PREFIX: &str = "/updates/v1/";
+
 /// Path prefixes whose every operation needs `admin`: they hand out access or hold secrets.
 const ADMIN_PREFIXES: &[&str] = &[
     "/api/v1/tokens",
@@ -38,7 +42,7 @@ const ADMIN_OPERATIONS: &[(&str, &str)] = &[("POST", "/api/v1/signing-keys/rotat
 /// The scope an operation needs, or `None` for a public one. `template` is the operation's path
 /// template as the OpenAPI document writes it (`/api/v1/releases/{id}`).
 pub fn required_scope(method: &str, template: &str) -> Option<Scope> {
-    if PUBLIC_PATHS.contains(&template) {
+    if PUBLIC_PATHS.contains(&template) || template.starts_with(FEEDS_PREFIX) {
         return None;
     }
     if ADMIN_PREFIXES.iter().any(|p| template.starts_with(p))
@@ -72,6 +76,7 @@ pub async fn authorize(
         // The one rule set at run time: operators may open `/metrics` to scrapers without a
         // token. The document states the default (`read`), which `required_scope` gives.
         Some(t) if t == METRICS_PATH && metrics_public(&req) => None,
+        Some(t) if t.starts_with(FEEDS_PREFIX) && !feeds_public(&req) => Some(Scope::Read),
         Some(t) => required_scope(&method, t),
         None if PUBLIC_PATHS.contains(&path.as_str()) => None,
         None => Some(Scope::Read),
@@ -159,6 +164,12 @@ pub async fn authorize(
 fn metrics_public(req: &ServiceRequest) -> bool {
     req.app_data::<web::Data<MetricsPublic>>()
         .is_some_and(|p| p.0)
+}
+
+/// Whether the feeds are public (the default when the app has no setting).
+fn feeds_public(req: &ServiceRequest) -> bool {
+    req.app_data::<web::Data<crate::FeedsPublic>>()
+        .is_none_or(|p| p.0)
 }
 
 /// The bearer token of a request, if it sent one.

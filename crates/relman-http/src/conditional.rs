@@ -22,13 +22,17 @@ pub struct TaggedBody {
 impl TaggedBody {
     /// Serializes `value` and tags the bytes.
     pub fn json<T: serde::Serialize>(value: &T) -> Result<Self, serde_json::Error> {
-        let body = Bytes::from(serde_json::to_vec(value)?);
+        Ok(Self::bytes(Bytes::from(serde_json::to_vec(value)?)))
+    }
+
+    /// Tags bytes that are already JSON.
+    pub fn bytes(body: Bytes) -> Self {
         let hash = Sha256::digest(&body);
         // 128 bits of the hash: collisions are out of reach, and the header stays short.
         let hex: String = hash[..16].iter().map(|b| format!("{b:02x}")).collect();
         let etag = HeaderValue::from_str(&format!("\"{hex}\""))
             .unwrap_or_else(|_| HeaderValue::from_static("\"\""));
-        Ok(Self { body, etag })
+        Self { body, etag }
     }
 
     /// `304` with the tag when the request's `If-None-Match` names it (or is `*`), else `200`

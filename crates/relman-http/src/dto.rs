@@ -1,5 +1,6 @@
 //! Request and response bodies: the API's wire shapes, camelCase JSON.
 
+pub mod aliases;
 pub mod audit;
 pub mod components;
 pub mod deployments;

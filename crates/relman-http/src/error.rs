@@ -261,6 +261,9 @@ impl From<ServiceError> for ApiError {
                 Self::new(ErrorCode::MemberCollision, e.to_string()).with_errors(vec![problem])
             }
             ServiceError::NotSigned { .. } => Self::new(ErrorCode::NotSigned, e.to_string()),
+            ServiceError::AliasPushFailed { .. } => {
+                Self::new(ErrorCode::AliasPushFailed, e.to_string())
+            }
             ServiceError::AttachmentFailed { .. } => {
                 Self::new(ErrorCode::AttachmentFailed, e.to_string())
             }

@@ -106,6 +106,8 @@ error_codes! {
     RegistryAuthFailed = (502, "registry_auth_failed"),
     /// The release changed as asked, but pushing its attestation to a registry failed; retry.
     AttachmentFailed = (502, "attachment_failed"),
+    /// The registry refused or failed to take an alias tag; `detail` names the alias.
+    AliasPushFailed = (502, "alias_push_failed"),
     /// The database is unreachable or not migrated, or the server is shutting down.
     NotReady = (503, "not_ready"),
 }

@@ -1,9 +1,11 @@
 //! One module per resource; handlers parse, call the service, and map.
 
+pub mod aliases;
 pub mod audit;
 pub mod components;
 pub mod deployments;
 pub mod environments;
+pub mod feeds;
 pub mod integrations;
 pub mod meta;
 pub mod metrics;
@@ -11,6 +13,7 @@ pub mod releases;
 pub mod signing;
 pub mod tokens;
 pub mod version_maps;
+pub mod yanks;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;

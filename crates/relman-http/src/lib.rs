@@ -35,10 +35,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use auth::Authenticator;
 pub use metrics::{Metrics, MetricsPublic};
-pub use state::{AppState, Draining, HttpSettings};
+pub use state::{AppState, Draining, FeedsPublic, HttpSettings};
 
-use handlers::{audit, components, integrations, meta, releases, signing, tokens, version_maps};
+use handlers::{aliases, audit, components, feeds, integrations, meta, releases, signing};
 use handlers::{deployments, environments};
+use handlers::{tokens, version_maps, yanks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -59,6 +60,7 @@ use handlers::{deployments, environments};
         (name = "audit", description = "Who changed what, when"),
         (name = "tokens", description = "Scoped API tokens"),
         (name = "signing", description = "Release signing keys, attestations and their attachments to images"),
+        (name = "updates", description = "Update-discovery feeds (seed 004): latest, per-major and per-minor version files, public by default"),
         (name = "operations", description = "Health, readiness, metrics and API documents"),
     )
 )]
@@ -93,6 +95,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(components::list_component_versions)
                 .service(components::sync_component_versions)
                 .service(components::list_component_retags)
+                .service(yanks::yank_component_version)
+                .service(yanks::unyank_component_version)
+                .service(aliases::list_component_aliases)
+                .service(aliases::apply_component_aliases)
                 .service(version_maps::create_version_map)
                 .service(version_maps::list_version_maps)
                 // Fixed paths before `/releases/{id}`, which would otherwise take them as an id.
@@ -132,6 +138,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(tokens::list_tokens)
                 .service(tokens::get_token)
                 .service(tokens::delete_token),
+        )
+        .service(
+            scope("/updates/v1")
+                .service(feeds::latest_feed)
+                .service(feeds::major_feed)
+                .service(feeds::minor_feed),
         );
 }
 
@@ -185,6 +197,7 @@ pub fn app(
         .app_data(state.rate_limits)
         .app_data(state.metrics)
         .app_data(state.metrics_public)
+        .app_data(state.feeds_public)
         .app_data(state.release_bodies)
         .app_data(web::PathConfig::default().error_handler(|e, _| {
             error::ApiError::new(ErrorCode::ValidationFailed, e.to_string()).into()

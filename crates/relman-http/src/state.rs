@@ -28,6 +28,9 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Whether `/metrics` is served without a token.
     pub metrics_public: bool,
+    /// Whether the `/updates/v1/` feeds are served without a token (the default: a CLI checking
+    /// for updates has none).
+    pub feeds_public: bool,
 }
 
 impl Default for HttpSettings {
@@ -35,9 +38,14 @@ impl Default for HttpSettings {
         Self {
             max_body_bytes: BodyLimit::default().0,
             metrics_public: false,
+            feeds_public: true,
         }
     }
 }
+
+/// Whether the update feeds need no token; see [`HttpSettings::feeds_public`].
+#[derive(Debug, Clone, Copy)]
+pub struct FeedsPublic(pub bool);
 
 /// Whether the server is shutting down. Once set, `/readyz` answers 503 so that load balancers
 /// stop routing here, while requests already accepted (and new ones, until the listener closes)
@@ -69,6 +77,7 @@ pub struct AppState {
     pub(crate) rate_limits: web::Data<RateLimits>,
     pub(crate) metrics: web::Data<Metrics>,
     pub(crate) metrics_public: web::Data<MetricsPublic>,
+    pub(crate) feeds_public: web::Data<FeedsPublic>,
     pub(crate) release_bodies: web::Data<ReleaseBodies>,
 }
 
@@ -90,6 +99,7 @@ impl AppState {
             rate_limits: web::Data::new(RateLimits::default()),
             metrics: web::Data::new(Metrics::new(env!("CARGO_PKG_VERSION"))),
             metrics_public: web::Data::new(MetricsPublic(settings.metrics_public)),
+            feeds_public: web::Data::new(FeedsPublic(settings.feeds_public)),
             release_bodies: web::Data::new(ReleaseBodies::default()),
         }
     }

@@ -211,6 +211,18 @@ pub trait RegistryClient: Send + Sync {
         Err(RegistryError::Unsupported("reading artifacts"))
     }
 
+    /// Pushes the manifest `target` of `repository` again under `tag` (its exact bytes, so the
+    /// tag's digest is `target`; no blobs move), creating or moving the tag. Needs push rights.
+    async fn put_tag(
+        &self,
+        repository: &str,
+        tag: &str,
+        target: &Digest,
+    ) -> Result<(), RegistryError> {
+        let _ = (repository, tag, target);
+        Err(RegistryError::Unsupported("pushing tags"))
+    }
+
     /// How many HTTP requests this client has sent so far, token requests and retries included.
     fn request_count(&self) -> u64;
 }

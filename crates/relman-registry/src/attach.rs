@@ -134,20 +134,15 @@ impl HttpRegistryClient {
         let bytes =
             Bytes::from(serde_json::to_vec(&manifest).map_err(|e| self.malformed(e.to_string()))?);
         let digest = Digest::sha256_of(&bytes);
-        let url = self.url(&format!("v2/{repository}/manifests/{digest}"))?;
         let put = self
-            .send_upload(
-                Method::PUT,
-                &url,
-                None,
+            .put_manifest(
+                repository,
+                &digest.to_string(),
                 &scope,
-                MANIFEST_BODY_LIMIT,
-                Some(&upload(OCI_MANIFEST, bytes.clone(), None)),
+                OCI_MANIFEST,
+                bytes.clone(),
             )
             .await?;
-        if !put.status.is_success() {
-            return Err(self.push_error(&put, repository));
-        }
         let subject_header = put.headers.get("OCI-Subject").and_then(|v| v.to_str().ok());
         if subject_header == Some(subject.to_string().as_str()) {
             return Ok(Attached {
@@ -252,8 +247,35 @@ impl HttpRegistryClient {
         Ok((index, Some(format!("\"{etag}\""))))
     }
 
+    /// `PUT`s manifest bytes at `reference` (a tag or their digest); the registry's answer when
+    /// it took them.
+    pub(crate) async fn put_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+        scope: &Scope,
+        media_type: &str,
+        bytes: Bytes,
+    ) -> Result<Exchange, RegistryError> {
+        let url = self.url(&format!("v2/{repository}/manifests/{reference}"))?;
+        let put = self
+            .send_upload(
+                Method::PUT,
+                &url,
+                None,
+                scope,
+                MANIFEST_BODY_LIMIT,
+                Some(&upload(media_type, bytes, None)),
+            )
+            .await?;
+        if !put.status.is_success() {
+            return Err(self.push_error(&put, repository));
+        }
+        Ok(put)
+    }
+
     /// A manifest's bytes, verified against `digest`, and its media type.
-    async fn manifest(
+    pub(crate) async fn manifest(
         &self,
         repository: &str,
         digest: &Digest,
@@ -357,7 +379,7 @@ impl HttpRegistryClient {
 
     /// The error of a refused write: missing push rights said plainly, with the registry's own
     /// message where it sent one.
-    fn push_error(&self, exchange: &Exchange, repository: &str) -> RegistryError {
+    pub(crate) fn push_error(&self, exchange: &Exchange, repository: &str) -> RegistryError {
         match exchange.status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => self.auth_failed(
                 AuthStage::Registry,
@@ -453,7 +475,7 @@ fn upload(content_type: &str, bytes: Bytes, if_match: Option<String>) -> Upload 
     }
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())

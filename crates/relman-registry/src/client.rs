@@ -625,6 +625,15 @@ impl RegistryClient for HttpRegistryClient {
         self.artifact_layer_impl(repository, manifest).await
     }
 
+    async fn put_tag(
+        &self,
+        repository: &str,
+        tag: &str,
+        target: &Digest,
+    ) -> Result<(), RegistryError> {
+        self.put_tag_impl(repository, tag, target).await
+    }
+
     fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }

@@ -32,6 +32,7 @@ mod limits;
 mod manifests;
 mod names;
 mod observer;
+mod tagging;
 mod tags;
 
 pub use api::{

@@ -1,8 +1,9 @@
 //! Component use cases.
 
 use relman_domain::{
-    Actor, AuditEvent, Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern,
-    ValidationError, VersioningStrategy, validate_image_repository, validate_sync_interval,
+    Actor, AuditEvent, Channel, ChannelRule, ChannelRules, Component, ComponentName, LatestAlias,
+    TagPattern, ValidationError, VersioningStrategy, validate_image_repository,
+    validate_sync_interval,
 };
 use relman_storage::StorageError;
 use uuid::Uuid;
@@ -44,6 +45,8 @@ pub struct ComponentInput {
     pub sync_interval_seconds: Option<i64>,
     /// Whether sync records `pushedAt`; defaults to `true`.
     pub record_pushed_at: Option<bool>,
+    /// What the `latest` alias floats to: `highest` (default) or `unmanaged`.
+    pub latest_alias: Option<String>,
 }
 
 /// A partial update: `None` keeps the current value; `Some(None)` clears a nullable field.
@@ -69,6 +72,8 @@ pub struct ComponentPatch {
     pub sync_interval_seconds: Option<Option<i64>>,
     /// Whether sync records `pushedAt` from now on.
     pub record_pushed_at: Option<bool>,
+    /// New `latest` alias policy.
+    pub latest_alias: Option<String>,
 }
 
 const MAX_DISPLAY_NAME: usize = 200;
@@ -90,6 +95,7 @@ impl ComponentPatch {
             ("channelRules", self.channel_rules.is_some()),
             ("syncIntervalSeconds", self.sync_interval_seconds.is_some()),
             ("recordPushedAt", self.record_pushed_at.is_some()),
+            ("latestAlias", self.latest_alias.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -154,6 +160,10 @@ impl Service {
             .and_then(|p| errors.take("tagPattern", TagPattern::new(p)));
         let rules = channel_rules(&mut errors, &input.channel_rules);
         let sync_interval = sync_interval(&mut errors, input.sync_interval_seconds);
+        let latest_alias = match input.latest_alias.as_deref() {
+            Some(p) => errors.parse::<LatestAlias>("latestAlias", p),
+            None => Some(LatestAlias::default()),
+        };
         let integration_id = self
             .integration_ref(&mut errors, input.registry_integration_id.as_deref())
             .await?;
@@ -177,6 +187,7 @@ impl Service {
             channel_rules: rules,
             sync_interval_seconds: sync_interval,
             record_pushed_at: input.record_pushed_at.unwrap_or(true),
+            latest_alias: latest_alias.unwrap_or_default(),
             created_at: now,
             updated_at: now,
         };
@@ -281,13 +292,18 @@ impl Service {
         if let Some(record) = patch.record_pushed_at {
             c.record_pushed_at = record;
         }
+        if let Some(p) = &patch.latest_alias
+            && let Some(p) = errors.parse("latestAlias", p)
+        {
+            c.latest_alias = p;
+        }
         errors.finish()?;
         c.updated_at = crate::now();
         let summary = format!("updated component {}: {}", c.name, changed.join(", "));
         let event = AuditEvent::new(actor, c.updated_at, "component", "update", c.id, summary);
         let updated = self.store.update_component(&c, &event).await;
         // A rename or new channel rules change what a version-list key answers.
-        self.version_lists.invalidate();
+        self.forget_version_reads();
         updated.map_err(|e| match e {
             StorageError::NotFound => ServiceError::NotFound {
                 resource: Resource::Component,
@@ -304,7 +320,7 @@ impl Service {
         let summary = format!("deleted component {}", c.name);
         let event = AuditEvent::new(actor, crate::now(), "component", "delete", c.id, summary);
         let deleted = self.store.delete_component(c.id, &event).await;
-        self.version_lists.invalidate();
+        self.forget_version_reads();
         deleted.map_err(|e| match e {
             StorageError::NotFound => ServiceError::NotFound {
                 resource: Resource::Component,

@@ -273,6 +273,16 @@ pub enum ServiceError {
         /// The registry's answer.
         message: String,
     },
+    /// The registry refused or failed to take an alias tag; the aliases before it were pushed.
+    #[error("alias '{alias}' of component '{component}' could not be pushed: {message}")]
+    AliasPushFailed {
+        /// The component's name.
+        component: String,
+        /// The alias tag, e.g. `v2.3`.
+        alias: String,
+        /// The registry's answer.
+        message: String,
+    },
     /// The registry failed; nothing was changed.
     #[error("the registry failed")]
     Registry(#[source] relman_registry::RegistryError),

@@ -4,6 +4,7 @@
 //! translate the [`ServiceError`] they may get back. Rules live in `relman-domain`; persistence in
 //! `relman-storage`; this crate sequences them.
 
+mod aliases;
 mod attachments;
 mod audit;
 pub mod bounded;
@@ -12,6 +13,7 @@ pub mod cursor;
 mod deployments;
 mod environments;
 mod error;
+mod feeds;
 mod input;
 mod integrations;
 mod observer;
@@ -30,12 +32,15 @@ mod token_cache;
 mod tokens;
 mod version_maps;
 mod version_pages;
+mod yank;
 
+pub use aliases::{AliasChange, AppliedAlias};
 pub use audit::AuditQuery;
 pub use components::{ChannelRuleInput, ComponentInput, ComponentPatch};
 pub use deployments::{CompleteInput, DeploymentQuery};
 pub use environments::{EnvironmentInput, EnvironmentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
+pub use feeds::{FeedDocument, FeedFile, render_feed, render_latest, render_list};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
 pub use observer::{NoObserver, ServiceObserver, SyncOutcome, SyncRun};
 pub use paging::{DEFAULT_SLICE_LIMIT, MAX_SLICE_LIMIT, Slice, SliceQuery};
@@ -85,6 +90,8 @@ pub struct Service {
     release_counts: Arc<read_cache::ReadCache<releases::CountKey, u64>>,
     /// Version-list pages by request, forgotten on every version or component write.
     version_lists: Arc<read_cache::ReadCache<version_pages::VersionListKey, VersionList>>,
+    /// Update feeds by component key, forgotten with the version lists.
+    feeds: Arc<read_cache::ReadCache<String, Arc<relman_domain::Feed>>>,
 }
 
 impl Service {
@@ -112,7 +119,14 @@ impl Service {
             token_cache: Arc::default(),
             release_counts: Arc::default(),
             version_lists: Arc::default(),
+            feeds: Arc::default(),
         }
+    }
+
+    /// A version or component was written: cached version pages and feeds are read again.
+    pub(crate) fn forget_version_reads(&self) {
+        self.version_lists.invalidate();
+        self.feeds.invalidate();
     }
 
     /// Releases whose names match these patterns may be deprecated or deleted by admins only.

@@ -152,7 +152,7 @@ fn report(
 
 impl Service {
     /// The registry client for a component, or why there is none.
-    async fn client_for(
+    pub(crate) async fn client_for(
         &self,
         component: &Component,
     ) -> Result<Arc<dyn RegistryClient>, ServiceError> {
@@ -326,6 +326,7 @@ impl Service {
                         first_seen_at: now,
                         updated_at: now,
                         gone: false,
+                        yank: None,
                         tag,
                     });
                 }
@@ -400,7 +401,7 @@ impl Service {
             .store
             .apply_sync(component.id, changes, now, &event)
             .await;
-        self.version_lists.invalidate();
+        self.forget_version_reads();
         let skipped = applied?;
         let versions = if options.changes_only {
             newest_first(changed.into_values().collect())

@@ -36,6 +36,8 @@ pub struct VersionsQuery {
     pub limit: Option<u32>,
     /// Continue after the page that handed out this cursor.
     pub cursor: Option<String>,
+    /// Also list the versions whose tags vanished from the registry.
+    pub include_gone: bool,
 }
 
 /// Filters for the version-map listing.
@@ -139,6 +141,7 @@ impl Service {
             first_seen_at: now,
             updated_at: now,
             gone: false,
+            yank: None,
         };
         let summary = format!(
             "mapped {}:{} to {}{}{}",
@@ -161,7 +164,7 @@ impl Service {
         let event = AuditEvent::new(actor, now, "version_map", "set", resource, summary);
         let name = component.name.to_string();
         let written = self.store.upsert_manual_version(version, &event).await;
-        self.version_lists.invalidate();
+        self.forget_version_reads();
         written.map_err(|e| match e {
             // The component was deleted between the lookup and the write.
             StorageError::ForeignKey => ServiceError::NotFound {
@@ -184,6 +187,7 @@ impl Service {
             query.channel.clone(),
             query.limit,
             query.cursor.clone(),
+            query.include_gone,
         );
         if let Some(hit) = self.version_lists.get(&cache_key) {
             return Ok(hit);
@@ -197,6 +201,7 @@ impl Service {
         let filter = VersionFilter {
             component_id: Some(component.id),
             channel,
+            include_gone: query.include_gone,
             ..Default::default()
         };
         let list = page.load(&self.store, filter).await?;
@@ -228,7 +233,7 @@ impl Service {
             component_id,
             channel,
             source,
-            include_gone: false,
+            ..Default::default()
         };
         page.load(&self.store, filter).await
     }

@@ -12,8 +12,9 @@ pub const DEFAULT_VERSIONS_LIMIT: u32 = 100;
 /// Most versions one page holds.
 pub const MAX_VERSIONS_LIMIT: u32 = 1000;
 
-/// A version-list request as the client gave it: component key, channel, limit and cursor.
-pub(crate) type VersionListKey = (String, Option<String>, Option<u32>, Option<String>);
+/// A version-list request as the client gave it: component key, channel, limit, cursor and
+/// whether gone versions are included.
+pub(crate) type VersionListKey = (String, Option<String>, Option<u32>, Option<String>, bool);
 
 /// One page of a version list.
 #[derive(Debug, Clone)]

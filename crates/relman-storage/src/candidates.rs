@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::error::StorageError;
 use crate::schema::component_versions as cv;
 use crate::store::Store;
-use crate::versions::VersionRow;
+use crate::versions::VersionRecord;
 
 /// Which of a component's versions a selector can choose from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +18,8 @@ pub enum Candidates {
     SortKey(String),
     /// Every version (gone ones included) with this digest.
     Digest(String),
-    /// The present versions with a semver in this channel whose precedence is the channel's
-    /// highest: all of them, since ties are decided by the domain (a manual map wins).
+    /// The present, unyanked versions with a semver in this channel whose precedence is the
+    /// channel's highest: all of them, since ties are decided by the domain (a manual map wins).
     TopOfChannel(String),
 }
 
@@ -36,14 +36,14 @@ impl Store {
                 let of_component = cv::table
                     .filter(cv::component_id.eq(component_id.to_string()))
                     .into_boxed();
-                let rows: Vec<VersionRow> = match candidates {
+                let rows: Vec<VersionRecord> = match candidates {
                     Candidates::SortKey(key) => of_component
                         .filter(cv::sort_key.eq(key))
-                        .select(VersionRow::as_select())
+                        .select(VersionRecord::as_select())
                         .load(conn)?,
                     Candidates::Digest(digest) => of_component
                         .filter(cv::digest.eq(digest))
-                        .select(VersionRow::as_select())
+                        .select(VersionRecord::as_select())
                         .load(conn)?,
                     Candidates::TopOfChannel(channel) => {
                         // Served by (component_id, channel, sort_key DESC, tag): the first
@@ -53,6 +53,7 @@ impl Store {
                                 .filter(cv::component_id.eq(component_id.to_string()))
                                 .filter(cv::channel.eq(channel.clone()))
                                 .filter(cv::gone.eq(false))
+                                .filter(cv::yanked_at.is_null())
                                 .filter(cv::sort_key.gt(NO_SEMVER_KEY))
                         };
                         let top: Option<String> = present()
@@ -64,7 +65,7 @@ impl Store {
                             None => vec![],
                             Some(key) => present()
                                 .filter(cv::sort_key.eq(key))
-                                .select(VersionRow::as_select())
+                                .select(VersionRecord::as_select())
                                 .load(conn)?,
                         }
                     }

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use relman_domain::{
-    AuditEvent, Channel, ChannelRule, ChannelRules, Component, ComponentName, TagPattern,
-    VersioningStrategy,
+    AuditEvent, Channel, ChannelRule, ChannelRules, Component, ComponentName, LatestAlias,
+    TagPattern, VersioningStrategy,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,7 @@ pub(crate) struct ComponentRow {
     channel_rules: String,
     sync_interval_seconds: Option<i32>,
     record_pushed_at: bool,
+    latest_alias: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -63,6 +64,7 @@ impl From<&Component> for ComponentRow {
                 .sync_interval_seconds
                 .map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
             record_pushed_at: c.record_pushed_at,
+            latest_alias: c.latest_alias.as_str().to_owned(),
             created_at: to_micros(c.created_at),
             updated_at: to_micros(c.updated_at),
         }
@@ -104,6 +106,7 @@ impl TryFrom<ComponentRow> for Component {
                 .transpose()
                 .map_err(|_| StorageError::Corrupt("negative sync interval".into()))?,
             record_pushed_at: r.record_pushed_at,
+            latest_alias: parse::<LatestAlias>("latest alias", &r.latest_alias)?,
             created_at: from_micros(r.created_at)?,
             updated_at: from_micros(r.updated_at)?,
         })

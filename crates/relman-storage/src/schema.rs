@@ -13,6 +13,7 @@ diesel::table! {
         channel_rules -> Text,
         sync_interval_seconds -> Nullable<Integer>,
         record_pushed_at -> Bool,
+        latest_alias -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
     }
@@ -33,6 +34,8 @@ diesel::table! {
         updated_at -> BigInt,
         gone -> Bool,
         sort_key -> Text,
+        yanked_at -> Nullable<BigInt>,
+        yank_reason -> Nullable<Text>,
     }
 }
 

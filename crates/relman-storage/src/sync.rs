@@ -11,7 +11,7 @@ use crate::connection::DbConnection;
 use crate::error::StorageError;
 use crate::schema::{component_versions as cv, version_retags as rt};
 use crate::store::Store;
-use crate::versions::VersionRow;
+use crate::versions::{VersionRecord, VersionRow};
 
 /// A tag that now points at another digest.
 #[derive(Debug, Clone)]
@@ -144,7 +144,7 @@ impl Store {
         self.run(move |conn| {
             cv::table
                 .filter(cv::component_id.eq(component_id.to_string()))
-                .select(VersionRow::as_select())
+                .select(VersionRecord::as_select())
                 .load(conn)?
                 .into_iter()
                 .map(ComponentVersion::try_from)

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use relman_domain::{
-    AuditEvent, Channel, ComponentVersion, Digest, VersionSource, optional_sort_key,
+    AuditEvent, Channel, ComponentVersion, Digest, VersionSource, Yank, optional_sort_key,
 };
 use uuid::Uuid;
 
@@ -53,10 +53,31 @@ impl From<&ComponentVersion> for VersionRow {
     }
 }
 
-impl TryFrom<VersionRow> for ComponentVersion {
+/// A version as read: the columns sync writes, plus the yank, which only yank and unyank write
+/// (so a sync that read a version before it was yanked can never undo the yank).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = cv)]
+pub(crate) struct VersionRecord {
+    #[diesel(embed)]
+    row: VersionRow,
+    yanked_at: Option<i64>,
+    yank_reason: Option<String>,
+}
+
+impl TryFrom<VersionRecord> for ComponentVersion {
     type Error = StorageError;
 
-    fn try_from(r: VersionRow) -> Result<Self, StorageError> {
+    fn try_from(record: VersionRecord) -> Result<Self, StorageError> {
+        let yank = record
+            .yanked_at
+            .map(|at| {
+                Ok::<_, StorageError>(Yank {
+                    at: from_micros(at)?,
+                    reason: record.yank_reason,
+                })
+            })
+            .transpose()?;
+        let r = record.row;
         let platforms = platforms_from_json(&r.platforms)?;
         Ok(ComponentVersion {
             id: uuid(&r.id)?,
@@ -79,6 +100,7 @@ impl TryFrom<VersionRow> for ComponentVersion {
             first_seen_at: from_micros(r.first_seen_at)?,
             updated_at: from_micros(r.updated_at)?,
             gone: r.gone,
+            yank,
             tag: r.tag,
         })
     }
@@ -97,6 +119,8 @@ pub struct VersionFilter {
     pub source: Option<VersionSource>,
     /// Include tags that vanished from the registry.
     pub include_gone: bool,
+    /// Leave yanked versions out.
+    pub exclude_yanked: bool,
 }
 
 /// Where a page of versions ends: the last row's place in the list order, from which the next
@@ -151,6 +175,9 @@ fn ordered(
     if !filter.include_gone {
         q = q.filter(cv::gone.eq(false));
     }
+    if filter.exclude_yanked {
+        q = q.filter(cv::yanked_at.is_null());
+    }
     let by_id = filter.component_id.is_none();
     if let Some(k) = after {
         // `sort_key <= k` first: a plain range on the index, which the OR alone would not give.
@@ -188,7 +215,7 @@ impl Store {
     ) -> Result<Vec<ComponentVersion>, StorageError> {
         self.run(move |conn| {
             ordered(&filter, None)
-                .select(VersionRow::as_select())
+                .select(VersionRecord::as_select())
                 .load(conn)?
                 .into_iter()
                 .map(ComponentVersion::try_from)
@@ -209,7 +236,7 @@ impl Store {
             // One row more than asked tells whether a next page exists.
             let rows = ordered(&filter, after)
                 .limit(limit.saturating_add(1))
-                .select(VersionRow::as_select())
+                .select(VersionRecord::as_select())
                 .load(conn)?;
             let mut items = rows
                 .into_iter()
@@ -262,9 +289,44 @@ impl Store {
                     diesel::update(cv::table.filter(cv::id.eq(&id)))
                         .set(VersionRow::from(&kept))
                         .execute(conn)?;
-                    Ok((kept, false))
+                    // Read back: a yank of the tag is kept, and the answer shows it.
+                    let stored = cv::table
+                        .filter(cv::id.eq(&id))
+                        .select(VersionRecord::as_select())
+                        .first(conn)?;
+                    Ok((ComponentVersion::try_from(stored)?, false))
                 }
             }
+        })
+        .await
+    }
+
+    /// Yanks (`Some`) or un-yanks (`None`) a component's tag in one statement, with its audit
+    /// event, and returns the version as stored. [`StorageError::NotFound`] when the component
+    /// has no such tag. Yanking a yanked version replaces its reason and time.
+    pub async fn set_yank(
+        &self,
+        component_id: Uuid,
+        tag: String,
+        yank: Option<Yank>,
+        event: &AuditEvent,
+    ) -> Result<ComponentVersion, StorageError> {
+        self.write(event, move |conn| {
+            let of_tag = || {
+                cv::table
+                    .filter(cv::component_id.eq(component_id.to_string()))
+                    .filter(cv::tag.eq(tag.clone()))
+            };
+            let written = diesel::update(of_tag())
+                .set((
+                    cv::yanked_at.eq(yank.as_ref().map(|y| to_micros(y.at))),
+                    cv::yank_reason.eq(yank.and_then(|y| y.reason)),
+                ))
+                .execute(conn)?;
+            if written == 0 {
+                return Err(StorageError::NotFound);
+            }
+            ComponentVersion::try_from(of_tag().select(VersionRecord::as_select()).first(conn)?)
         })
         .await
     }

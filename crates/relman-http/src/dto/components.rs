@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::dto::enums::VersioningStrategyName;
+use crate::dto::enums::{LatestAliasName, VersioningStrategyName};
 use crate::dto::{nullable, present, rfc3339};
 
 /// An ordered channel rule: tags matching `pattern` (a regular expression) belong to `channel`.
@@ -64,6 +64,9 @@ pub struct CreateComponentRequest {
     /// first sync costs the tag list and one `HEAD` per tag.
     #[schema(example = true)]
     pub record_pushed_at: Option<bool>,
+    /// What the `latest` alias floats to: `highest` (default) or `unmanaged` (something else
+    /// pushes `latest`; relman never lists or moves it).
+    pub latest_alias: Option<LatestAliasName>,
 }
 
 /// Changes a component. Absent fields keep their value; `null` clears a nullable field.
@@ -115,6 +118,10 @@ pub struct UpdateComponentRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     pub record_pushed_at: Option<bool>,
+    /// New `latest` alias policy.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
+    pub latest_alias: Option<LatestAliasName>,
 }
 
 /// A container component.
@@ -151,6 +158,8 @@ pub struct ComponentResponse {
     /// Whether sync records each version's `pushedAt`.
     #[schema(example = true)]
     pub record_pushed_at: bool,
+    /// What the `latest` alias floats to.
+    pub latest_alias: LatestAliasName,
     /// When it was created (RFC 3339, UTC).
     #[schema(format = DateTime, example = "2026-01-10T14:23:45Z")]
     pub created_at: String,
@@ -183,6 +192,7 @@ impl From<CreateComponentRequest> for ComponentInput {
             channel_rules: rules(r.channel_rules).unwrap_or_default(),
             sync_interval_seconds: r.sync_interval_seconds,
             record_pushed_at: r.record_pushed_at,
+            latest_alias: r.latest_alias.map(|p| p.as_str().to_owned()),
         }
     }
 }
@@ -200,6 +210,7 @@ impl From<UpdateComponentRequest> for ComponentPatch {
             channel_rules: rules(r.channel_rules),
             sync_interval_seconds: r.sync_interval_seconds,
             record_pushed_at: r.record_pushed_at,
+            latest_alias: r.latest_alias.map(|p| p.as_str().to_owned()),
         }
     }
 }
@@ -226,6 +237,7 @@ impl From<Component> for ComponentResponse {
                 .collect(),
             sync_interval_seconds: c.sync_interval_seconds,
             record_pushed_at: c.record_pushed_at,
+            latest_alias: c.latest_alias.into(),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }

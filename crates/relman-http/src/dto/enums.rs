@@ -5,9 +5,10 @@
 //! a new domain variant does not compile until the wire learns its name.
 
 use relman_domain::{
-    DeploymentOutcome, DeploymentStatus, EnvironmentStatus, ReleaseStatus, VersionSource,
-    VersioningStrategy,
+    DeploymentOutcome, DeploymentStatus, EnvironmentStatus, LatestAlias, ReleaseStatus,
+    VersionSource, VersioningStrategy,
 };
+use relman_service::AliasChange;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -120,6 +121,28 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What a component's `latest` alias floats to.
+    LatestAliasName from LatestAlias {
+        /// The highest stable version, like every other alias.
+        Highest = "highest",
+        /// Left alone: CI or a person owns `latest`; relman neither lists nor moves it.
+        Unmanaged = "unmanaged",
+    }
+}
+
+wire_enum! {
+    /// What applying an alias did, or would do in a dry run.
+    AliasChangeName from AliasChange {
+        /// The registry had no such tag.
+        Created = "created",
+        /// The tag pointed at another digest.
+        Moved = "moved",
+        /// The tag already served the alias's digest.
+        Unchanged = "unchanged",
+    }
+}
+
 /// The kind of credentials an integration holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -199,5 +222,7 @@ mod tests {
         check(EnvironmentStatusName::ALL, EnvironmentStatusName::as_str);
         check(VersionSourceName::ALL, VersionSourceName::as_str);
         check(VersioningStrategyName::ALL, VersioningStrategyName::as_str);
+        check(LatestAliasName::ALL, LatestAliasName::as_str);
+        check(AliasChangeName::ALL, AliasChangeName::as_str);
     }
 }

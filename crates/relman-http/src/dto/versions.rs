@@ -88,6 +88,15 @@ pub struct VersionResponse {
     pub updated_at: String,
     /// The tag vanished from the registry.
     pub gone: bool,
+    /// The version was yanked: no channel, alias or feed picks it; releases that pinned it keep
+    /// it.
+    pub yanked: bool,
+    /// When it was yanked.
+    #[schema(format = DateTime, required = true)]
+    pub yanked_at: Option<String>,
+    /// Why it was yanked, as given.
+    #[schema(required = true)]
+    pub yank_reason: Option<String>,
 }
 
 impl From<ComponentVersion> for VersionResponse {
@@ -105,6 +114,9 @@ impl From<ComponentVersion> for VersionResponse {
             first_seen_at: rfc3339(v.first_seen_at),
             updated_at: rfc3339(v.updated_at),
             gone: v.gone,
+            yanked: v.yank.is_some(),
+            yanked_at: v.yank.as_ref().map(|y| rfc3339(y.at)),
+            yank_reason: v.yank.and_then(|y| y.reason),
         }
     }
 }
@@ -132,7 +144,7 @@ impl From<CreateVersionMapRequest> for VersionMapInput {
 
 /// Filters for a component's versions.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct VersionsParams {
     /// Only this channel (`stable`, `rc`, `beta`, or a custom one).
@@ -144,6 +156,8 @@ pub struct VersionsParams {
     /// The next page: the `cursor` of the previous page's `Link: <…>; rel="next"` URL.
     #[param(max_length = 1024)]
     pub cursor: Option<String>,
+    /// Also list the versions whose tags vanished from the registry (`gone: true`).
+    pub include_gone: Option<bool>,
 }
 
 impl From<VersionsParams> for VersionsQuery {
@@ -152,6 +166,7 @@ impl From<VersionsParams> for VersionsQuery {
             channel: p.channel,
             limit: p.limit,
             cursor: p.cursor,
+            include_gone: p.include_gone.unwrap_or(false),
         }
     }
 }
@@ -268,4 +283,17 @@ impl From<relman_domain::RetagRecord> for RetagResponse {
             detected_at: rfc3339(r.detected_at),
         }
     }
+}
+
+/// Why a version is yanked; the body may be omitted.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct YankRequest {
+    /// Shown with the version and in the audit trail.
+    #[schema(
+        example = "CVE-2026-1234 in the TLS stack",
+        min_length = 1,
+        max_length = 500
+    )]
+    pub reason: Option<String>,
 }

@@ -41,6 +41,7 @@ fn versions(component_id: Uuid) -> Vec<ComponentVersion> {
             first_seen_at: now,
             updated_at: now,
             gone: false,
+            yank: None,
         });
     };
     for i in 0..150 {

@@ -44,6 +44,7 @@ fn synced(component_id: Uuid, tag: &str, gone: bool) -> ComponentVersion {
         first_seen_at: now,
         updated_at: now,
         gone,
+        yank: None,
     }
 }
 

@@ -24,6 +24,7 @@ pub fn component(name: &str) -> Component {
         sync_interval_seconds: Some(3600),
         // Not the default, so that a round trip shows the column is read back.
         record_pushed_at: false,
+        latest_alias: Default::default(),
         created_at: now(),
         updated_at: now(),
     }
@@ -49,6 +50,7 @@ pub fn version(component: &Component, tag: &str, source: VersionSource) -> Compo
         first_seen_at: now(),
         updated_at: now(),
         gone: false,
+        yank: None,
     }
 }
 
