@@ -11,6 +11,7 @@ mod audit;
 mod components;
 mod environments;
 mod errors;
+mod feeds;
 mod integrations;
 mod list_paging;
 mod meta;

@@ -8,6 +8,7 @@
 
 mod deployments;
 mod fakes;
+mod feeds;
 mod registry_clients;
 mod release_cache;
 mod releases;
