@@ -1,6 +1,7 @@
 //! `relman-server`: reads configuration, opens the store, and serves the API.
 
 mod config;
+mod export;
 mod keys;
 mod token;
 
@@ -43,6 +44,8 @@ enum Command {
     /// List or rotate the release signing keys (on the configured database).
     #[command(subcommand)]
     Keys(keys::KeysAction),
+    /// Write the update feeds into a folder as a signed TUF repository, swapped in atomically.
+    ExportFeed(export::ExportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -53,6 +56,11 @@ fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Serve(flags)) => flags,
+        Some(Command::ExportFeed(args)) => {
+            let env: Vec<(String, String)> = std::env::vars().collect();
+            let config = Config::load(&args.flags, &env)?;
+            return actix_web::rt::System::new().block_on(export::run(args, config));
+        }
         Some(Command::Keys(action)) => {
             let env: Vec<(String, String)> = std::env::vars().collect();
             let config = Config::load(action.flags(), &env)?;

@@ -82,6 +82,13 @@ impl SigningKey {
         &self.keyid
     }
 
+    /// A bare Ed25519 signature of `message` (for formats that sign bytes themselves, such as
+    /// TUF metadata over canonical JSON).
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer as _;
+        self.key.sign(message).to_bytes()
+    }
+
     /// Signs `payload` as a DSSE envelope with one signature carrying this key's keyid.
     pub fn sign(&self, payload_type: &str, payload: &[u8]) -> Envelope {
         use ed25519_dalek::Signer as _;
@@ -175,7 +182,7 @@ impl PublicKey {
     }
 
     /// Whether `sig` is this key's signature of `message`.
-    pub(crate) fn verifies(&self, message: &[u8], sig: &[u8]) -> bool {
+    pub fn verifies(&self, message: &[u8], sig: &[u8]) -> bool {
         let Ok(sig) = ed25519_dalek::Signature::from_slice(sig) else {
             return false;
         };

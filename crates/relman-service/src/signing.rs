@@ -92,6 +92,32 @@ impl Service {
         Ok(keys)
     }
 
+    /// The private keys: the active one (made if there is none) and the retired ones, newest
+    /// first. For signing an exported feed repository, whose root rotation the retired key signs.
+    pub async fn signing_key_pairs(&self) -> Result<(SigningKey, Vec<SigningKey>), ServiceError> {
+        self.ensure_signing_key().await?;
+        let mut active = None;
+        let mut retired = Vec::new();
+        for (info, seed) in self.store.signing_key_seeds().await? {
+            let key = key_from_seed(&seed)?;
+            if key.keyid() != info.keyid {
+                return Err(StorageError::Corrupt(format!(
+                    "the stored signing key {} does not match its keyid",
+                    info.keyid
+                ))
+                .into());
+            }
+            match info.status {
+                KeyStatus::Active => active = Some(key),
+                KeyStatus::Retired => retired.push(key),
+            }
+        }
+        let active = active.ok_or_else(|| {
+            ServiceError::from(StorageError::Corrupt("no active signing key".into()))
+        })?;
+        Ok((active, retired))
+    }
+
     /// Makes a new active key and retires the current one, which stays published.
     pub async fn rotate_signing_key(&self, actor: &Actor) -> Result<SigningKeyInfo, ServiceError> {
         for _ in 0..ROTATE_ATTEMPTS {

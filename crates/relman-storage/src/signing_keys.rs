@@ -99,6 +99,30 @@ impl Store {
         .await
     }
 
+    /// Every key with its private seed (hex), active first, then retired ones newest first:
+    /// what signs a TUF root rotation, where the retired key vouches for the new one.
+    pub async fn signing_key_seeds(&self) -> Result<Vec<(SigningKeyInfo, String)>, StorageError> {
+        let secret = self.secret_key();
+        self.run(move |conn| {
+            let rows: Vec<KeyRow> = sk::table
+                .order((sk::created_at.desc(), sk::keyid.asc()))
+                .select(KeyRow::as_select())
+                .load(conn)?;
+            let mut keys = rows
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.info()?,
+                        open(secret.as_deref(), &r.keyid, &r.private_key)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, StorageError>>()?;
+            keys.sort_by_key(|(info, _)| info.status != KeyStatus::Active);
+            Ok(keys)
+        })
+        .await
+    }
+
     /// Stores `key` as the active key unless one exists already. `Ok(false)` when another
     /// writer (another replica starting at the same time) stored one first: nothing was written.
     pub async fn insert_first_signing_key(

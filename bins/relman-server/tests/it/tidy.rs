@@ -59,6 +59,20 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["diesel", "reqwest", "relman-storage", "relman-registry"],
     ),
     (
+        "crates/relman-tuf",
+        &[
+            "diesel",
+            "actix-web",
+            "utoipa",
+            "reqwest",
+            "tokio",
+            "relman-storage",
+            "relman-service",
+            "relman-http",
+            "prometheus-client",
+        ],
+    ),
+    (
         "crates/relman-attest",
         &[
             "diesel",
