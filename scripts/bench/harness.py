@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -154,6 +155,22 @@ def bench_reads(args, table, server, api, nginx, rss):
     table.add(f"GET /components/{{id}}/versions?limit=10, {args.versions:,} versions, wrk -c16",
               f"nginx {fmt_rps(n_rps)}", f"{fmt_rps(r_rps)} ({fmt_ms(r_p50)})",
               [r / n for r, n in zip(r_rps, n_rps)], "relman/nginx")
+    # The update feed of the big component (every version stable), no token, as CLIs read it.
+    feed_url = f"{server.root}/updates/v1/latest/big.json"
+    with urllib.request.urlopen(feed_url) as r:
+        fbody, fetag = r.read(), r.headers.get("ETag")
+    nginx.put("feed.json", fbody)
+    n_rps, r_rps, r304_rps = [], [], []
+    for _ in range(args.rounds):
+        n_rps.append(wrk(nginx.url("feed.json"), args.seconds, 16)["rps"])
+        with rss.window():
+            r_rps.append(wrk(feed_url, args.seconds, 16)["rps"])
+            r304_rps.append(wrk(feed_url, args.seconds, 16, [f"If-None-Match: {fetag}"])["rps"])
+    table.add(f"GET /updates/v1/latest/{{name}}.json, {args.versions:,} versions, wrk -c16",
+              f"nginx {fmt_rps(n_rps)}", fmt_rps(r_rps),
+              [r / n for r, n in zip(r_rps, n_rps)], "relman/nginx")
+    table.add("same, If-None-Match → 304", f"nginx 200 {fmt_rps(n_rps)}", fmt_rps(r304_rps),
+              [r / n for r, n in zip(r304_rps, n_rps)], "relman/nginx")
     status, headers, full = api.raw("GET", "/components/big/versions")
     table.add("same, no limit", "—", f"{len(full):,} B body, Link next: {'link' in headers}",
               [1.0], "bounded page")
