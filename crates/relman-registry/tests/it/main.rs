@@ -8,4 +8,5 @@ mod observer;
 mod referrers;
 mod reuse;
 mod support;
+mod tagging;
 mod tags;
