@@ -53,7 +53,9 @@ fn managed(component: &Component, versions: &[ComponentVersion]) -> Vec<Alias> {
 }
 
 impl Service {
-    async fn floating_versions(
+    /// The component's present, unyanked `stable` versions: what aliases and feeds float from
+    /// (the domain then leaves out prereleases and versions without a semver).
+    pub(crate) async fn floating_versions(
         &self,
         component: &Component,
     ) -> Result<Vec<ComponentVersion>, ServiceError> {

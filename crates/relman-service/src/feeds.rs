@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use relman_domain::{Channel, Feed, FeedLatest, FeedList, compute_feed};
-use relman_storage::VersionFilter;
+use relman_domain::{Feed, FeedLatest, FeedList, compute_feed};
 use serde::Serialize;
 
 use crate::Service;
@@ -93,15 +92,7 @@ impl Service {
         }
         let seen = self.feeds.generation();
         let component = self.component(component_key).await?;
-        let versions = self
-            .store
-            .list_versions(VersionFilter {
-                component_id: Some(component.id),
-                channel: Some(Channel::stable()),
-                exclude_yanked: true,
-                ..Default::default()
-            })
-            .await?;
+        let versions = self.floating_versions(&component).await?;
         let feed = Arc::new(compute_feed(&versions));
         self.feeds
             .insert(component_key.to_owned(), feed.clone(), seen);
@@ -125,15 +116,15 @@ impl Service {
                 .latest
                 .as_ref()
                 .map(render_latest)
-                .ok_or_else(|| missing("latest stable version".into())),
+                .ok_or_else(|| missing("latest".into())),
             FeedFile::Major(name) => feed
                 .major(name)
                 .map(render_list)
-                .ok_or_else(|| missing(format!("major {name}"))),
+                .ok_or_else(|| missing(format!("{name}.*"))),
             FeedFile::Minor(name) => feed
                 .minor(name)
                 .map(render_list)
-                .ok_or_else(|| missing(format!("minor {name}"))),
+                .ok_or_else(|| missing(format!("{name}.*"))),
         }
     }
 
