@@ -286,9 +286,14 @@ impl Store {
                         first_seen_at: from_micros(first_seen_at)?,
                         ..version
                     };
-                    diesel::update(cv::table.filter(cv::id.eq(&id)))
+                    let written = diesel::update(cv::table.filter(cv::id.eq(&id)))
                         .set(VersionRow::from(&kept))
                         .execute(conn)?;
+                    if written == 0 {
+                        // The row went with its component, deleted since the read above: the
+                        // write is refused as a write to a missing component is.
+                        return Err(StorageError::ForeignKey);
+                    }
                     // Read back: a yank of the tag is kept, and the answer shows it.
                     let stored = cv::table
                         .filter(cv::id.eq(&id))
