@@ -140,6 +140,17 @@ fn read_state(generation: PathBuf) -> Result<State, TufError> {
     })
 }
 
+/// How long before its expiry a root is re-signed (a new version with the same keys) by the next
+/// export: clients refuse an expired root, and roots change rarely otherwise.
+const ROOT_RENEW_BEFORE: TimeDelta = TimeDelta::days(30);
+
+/// Whether a root expiring at `expires` (TUF time) is within [`ROOT_RENEW_BEFORE`] of `now`, or
+/// unreadable (then it is renewed too).
+fn expiring(expires: &str, now: DateTime<Utc>) -> bool {
+    DateTime::parse_from_rfc3339(expires)
+        .map_or(true, |t| t.with_timezone(&Utc) - now < ROOT_RENEW_BEFORE)
+}
+
 /// A plain relative path: segments of letters, digits, `.`, `-`, `_`, none empty, `.` or `..`.
 fn check_path(path: &str) -> Result<(), TufError> {
     let ok = !path.is_empty()
@@ -189,9 +200,11 @@ pub fn publish(
         .map(|f| (f.path.clone(), TargetInfo::of(&f.bytes)))
         .collect();
     let active = &signers.active;
+    // The published root stays while it is the active key's and not close to expiring.
+    let root_kept = |st: &State| st.root.is_only(active) && !expiring(&st.root.expires, now);
     if let Some(st) = &state
         && st.targets.targets == targets
-        && st.root.is_only(active)
+        && root_kept(st)
     {
         return Ok(st.published(false));
     }
@@ -216,7 +229,7 @@ pub fn publish(
                 let bytes = fs::read(&old).map_err(io(&old))?;
                 write_synced(&metadata.join(&name), &bytes)?;
             }
-            if st.root.is_only(active) {
+            if root_kept(st) {
                 let path = st.generation.join("metadata").join("root.json");
                 (st.root.version, fs::read(&path).map_err(io(&path))?)
             } else {

@@ -317,6 +317,30 @@ fn a_rotated_key_makes_a_root_the_old_key_signs() {
 }
 
 #[test]
+fn a_root_close_to_expiry_is_renewed_by_the_next_export() {
+    let (_dir, out) = out_dir();
+    let s = signers(1, &[]);
+    let short = Expiry {
+        root: TimeDelta::days(40),
+        ..Expiry::default()
+    };
+    publish(&out, &tree("v1"), &s, &short, now()).unwrap();
+    let pinned = first_root(&out);
+    // Twenty days on, the root has twenty left: under the renewal margin, so even an unchanged
+    // tree is published again, with root 2 signed by the same key.
+    let later = now() + TimeDelta::days(20);
+    let renewed = publish(&out, &tree("v1"), &s, &Expiry::default(), later).unwrap();
+    assert!(renewed.changed);
+    assert_eq!(renewed.root_version, 2);
+    let generation = fs::canonicalize(&out).unwrap();
+    let (_, root2) = read(&generation.join("metadata/2.root.json"));
+    assert_eq!(root2["signed"]["expires"], "2027-12-21T10:00:00Z");
+    verify(&generation, &pinned);
+    let again = publish(&out, &tree("v1"), &s, &Expiry::default(), later).unwrap();
+    assert!(!again.changed, "a fresh root is kept");
+}
+
+#[test]
 fn refreshing_the_timestamp_changes_only_the_timestamp() {
     let (_dir, out) = out_dir();
     let s = signers(1, &[]);
