@@ -49,7 +49,7 @@ fn json(value: &impl Serialize) -> Vec<u8> {
 }
 
 /// `{"version": "v2.3.0", "tag": …, "digest": …}`.
-pub fn render_latest(latest: &FeedLatest) -> Vec<u8> {
+fn render_latest(latest: &FeedLatest) -> Vec<u8> {
     json(&LatestJson {
         version: &latest.version,
         tag: &latest.tag,
@@ -58,7 +58,7 @@ pub fn render_latest(latest: &FeedLatest) -> Vec<u8> {
 }
 
 /// `{"versions": ["v2.0", "v2.1"]}`.
-pub fn render_list(list: &FeedList) -> Vec<u8> {
+fn render_list(list: &FeedList) -> Vec<u8> {
     json(&ListJson {
         versions: &list.versions,
     })
@@ -66,7 +66,7 @@ pub fn render_list(list: &FeedList) -> Vec<u8> {
 
 /// Every file of one component's feed, by path: `latest/` (when a version floats), one
 /// `major/` file per major and one `minor/` file per minor.
-pub fn render_feed(component: &str, feed: &Feed) -> Vec<FeedDocument> {
+fn render_feed(component: &str, feed: &Feed) -> Vec<FeedDocument> {
     let mut out = Vec::with_capacity(1 + feed.majors.len() + feed.minors.len());
     if let Some(latest) = &feed.latest {
         out.push(FeedDocument {

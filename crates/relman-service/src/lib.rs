@@ -40,7 +40,7 @@ pub use components::{ChannelRuleInput, ComponentInput, ComponentPatch};
 pub use deployments::{CompleteInput, DeploymentQuery};
 pub use environments::{EnvironmentInput, EnvironmentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
-pub use feeds::{FeedDocument, FeedFile, render_feed, render_latest, render_list};
+pub use feeds::{FeedDocument, FeedFile};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
 pub use observer::{NoObserver, ServiceObserver, SyncOutcome, SyncRun};
 pub use paging::{DEFAULT_SLICE_LIMIT, MAX_SLICE_LIMIT, Slice, SliceQuery};

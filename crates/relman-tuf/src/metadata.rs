@@ -190,6 +190,18 @@ pub(crate) fn tuf_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// A TUF time read back; `None` when it is not one.
+pub(crate) fn parse_tuf_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// `at` as it is written: whole seconds.
+pub(crate) fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
+    parse_tuf_time(&tuf_time(at)).unwrap_or(at)
+}
+
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }

@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 use crate::error::{TufError, io};
 use crate::layout::{Layout, sync_dirs, write_synced};
 use crate::metadata::{
-    Meta, MetaInfo, Root, SPEC_VERSION, Signed, TargetInfo, Targets, sign, tuf_time,
+    Meta, MetaInfo, Root, SPEC_VERSION, Signed, TargetInfo, Targets, parse_tuf_time, sign,
+    tuf_time, whole_seconds,
 };
 
 /// One file of the feed tree.
@@ -96,9 +97,7 @@ impl State {
             snapshot_version: self.snapshot_version,
             timestamp_version: self.timestamp_version,
             generation: self.generation.clone(),
-            timestamp_expires: DateTime::parse_from_rfc3339(&self.timestamp_expires)
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_default(),
+            timestamp_expires: parse_tuf_time(&self.timestamp_expires).unwrap_or_default(),
         }
     }
 }
@@ -147,8 +146,7 @@ const ROOT_RENEW_BEFORE: TimeDelta = TimeDelta::days(30);
 /// Whether a root expiring at `expires` (TUF time) is within [`ROOT_RENEW_BEFORE`] of `now`, or
 /// unreadable (then it is renewed too).
 fn expiring(expires: &str, now: DateTime<Utc>) -> bool {
-    DateTime::parse_from_rfc3339(expires)
-        .map_or(true, |t| t.with_timezone(&Utc) - now < ROOT_RENEW_BEFORE)
+    parse_tuf_time(expires).is_none_or(|t| t - now < ROOT_RENEW_BEFORE)
 }
 
 /// A plain relative path: segments of letters, digits, `.`, `-`, `_`, none empty, `.` or `..`.
@@ -319,9 +317,7 @@ pub fn publish(
         snapshot_version,
         timestamp_version,
         generation,
-        timestamp_expires: DateTime::parse_from_rfc3339(&tuf_time(timestamp_expires))
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(timestamp_expires),
+        timestamp_expires: whole_seconds(timestamp_expires),
     })
 }
 
@@ -366,9 +362,7 @@ pub fn refresh_timestamp(
     Ok(Published {
         timestamp_version: version,
         generation,
-        timestamp_expires: DateTime::parse_from_rfc3339(&tuf_time(expires))
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(expires),
+        timestamp_expires: whole_seconds(expires),
         ..state.published(true)
     })
 }
