@@ -46,6 +46,7 @@ fn version(component_id: Uuid, component: &str, i: usize) -> ComponentVersion {
     let tag = format!("v{major}.{minor}.{patch}{suffix}");
     let now = DateTime::<Utc>::UNIX_EPOCH;
     ComponentVersion {
+        provenance: Default::default(),
         id: Uuid::from_u128(((component_id.as_u128() & 0xffff_ffff) << 32) | i as u128),
         component_id,
         digest: Digest::sha256_of(format!("{component}:{tag}").as_bytes()),

@@ -48,6 +48,7 @@ pub(crate) fn component(name: &str, default_channel: &str) -> Component {
 pub(crate) fn version(component: &str, tag: &str, channel: Option<&str>) -> ComponentVersion {
     let now = DateTime::<Utc>::UNIX_EPOCH;
     ComponentVersion {
+        provenance: Default::default(),
         id: id_of(&format!("{component}:{tag}")),
         component_id: id_of(component),
         tag: tag.to_owned(),
@@ -67,6 +68,7 @@ pub(crate) fn version(component: &str, tag: &str, channel: Option<&str>) -> Comp
 /// A release member of component `name` pinned at the digest derived from `digest_seed`.
 pub(crate) fn member(name: &str, digest_seed: &str) -> ReleaseMember {
     ReleaseMember {
+        provenance: Default::default(),
         component_id: id_of(name),
         component_name: name.to_owned(),
         image_repository: format!("myorg/{name}"),

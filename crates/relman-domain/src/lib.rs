@@ -11,6 +11,7 @@ mod digest;
 mod error;
 mod integration;
 mod protection;
+mod provenance;
 mod signing;
 mod text;
 mod token;
@@ -30,6 +31,7 @@ pub use integration::{
     RegistryIntegration, Secret,
 };
 pub use protection::ProtectedReleases;
+pub use provenance::{MAX_LABEL_CHARS, Provenance, REVISION_LABEL, SOURCE_LABEL, VERSION_LABEL};
 pub use signing::{Attachment, AttachmentStatus, KeyStatus, SigningKeyInfo, StoredAttestation};
 pub use text::{TextError, TextKind, check_text};
 pub use token::{ApiToken, Scope, TOKEN_PREFIX, strongest};
@@ -47,6 +49,7 @@ mod feed;
 #[cfg(test)]
 mod fixtures;
 mod latest;
+mod notes;
 mod release;
 mod selector;
 mod slug;
@@ -57,6 +60,7 @@ pub use compare::{Comparison, ComponentRef, MemberChange, compare};
 pub use deletion::{NotDeletable, check_deletable};
 pub use feed::{Feed, FeedLatest, FeedList, compute_feed};
 pub use latest::latest_release;
+pub use notes::{NotesRelease, generate_notes};
 pub use release::{
     Release, ReleaseMember, ReleaseName, ReleaseStatus, ReleaseSummary, SourceRef, TransitionError,
     transition,

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::channel::Channel;
 use crate::digest::Digest;
 use crate::error::ValidationError;
+use crate::provenance::Provenance;
 use crate::version::Platform;
 
 pub use status::{
@@ -81,6 +82,8 @@ pub struct ReleaseMember {
     pub channel: Option<Channel>,
     /// Per-platform digests when `digest` is an image index.
     pub platforms: Vec<Platform>,
+    /// The pinned image's provenance labels, as recorded when the release was created.
+    pub provenance: Provenance,
 }
 
 /// Where the release's source lives in version control (the seed's `sourceRef`). Every field is

@@ -244,6 +244,7 @@ fn snapshot(component: &Component, version: &ComponentVersion) -> ReleaseMember 
         digest: version.digest.clone(),
         channel: version.channel.clone(),
         platforms: version.platforms.clone(),
+        provenance: version.provenance.clone(),
     }
 }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::channel::{Channel, STABLE};
 use crate::digest::Digest;
+use crate::provenance::Provenance;
 
 /// Parses a tag as a semantic version, allowing one leading `v` (`v1.2.3`, `1.2.3-rc.1+build`).
 /// Tags that are not full `MAJOR.MINOR.PATCH` versions (`v1.2`, `latest`) are valid tags without a
@@ -95,6 +96,8 @@ pub struct ComponentVersion {
     pub platforms: Vec<Platform>,
     /// When the image was built, when the registry says.
     pub pushed_at: Option<DateTime<Utc>>,
+    /// Where the image was built from, as its labels say (empty when unlabelled or not read).
+    pub provenance: Provenance,
     /// When relman first saw the tag.
     pub first_seen_at: DateTime<Utc>,
     /// When this record last changed.
@@ -177,6 +180,7 @@ mod tests {
     fn version(tag: &str) -> ComponentVersion {
         let now = DateTime::<Utc>::UNIX_EPOCH;
         ComponentVersion {
+            provenance: Default::default(),
             id: Uuid::nil(),
             component_id: Uuid::nil(),
             tag: tag.to_owned(),

@@ -8,6 +8,7 @@ pub mod enums;
 pub mod environments;
 pub mod integrations;
 pub mod release_list;
+pub mod release_notes;
 pub mod release_reports;
 pub mod releases;
 pub mod schemas;

@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod integrations;
 pub mod meta;
 pub mod metrics;
+pub mod release_notes;
 pub mod releases;
 pub mod signing;
 pub mod tokens;

@@ -39,7 +39,7 @@ pub use state::{AppState, Draining, FeedsPublic, HttpSettings};
 
 use handlers::{aliases, audit, components, feeds, integrations, meta, releases, signing};
 use handlers::{deployments, environments};
-use handlers::{tokens, version_maps, yanks};
+use handlers::{release_notes, tokens, version_maps, yanks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -111,6 +111,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(releases::delete_release)
                 .service(releases::deprecate_release)
                 .service(releases::compare_releases)
+                .service(release_notes::generate_release_notes)
                 .service(releases::get_release_state)
                 .service(signing::get_release_attestation)
                 .service(signing::list_release_attachments)

@@ -18,10 +18,13 @@ use crate::dto::releases::ReleaseResponse;
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 
+/// A release version and whether it was the latest release when serialized.
+type BodyKey = (Uuid, DateTime<Utc>, bool);
+
 /// See the module documentation.
 #[derive(Debug)]
 pub struct ReleaseBodies {
-    held: Mutex<BoundedMap<(Uuid, DateTime<Utc>), TaggedBody>>,
+    held: Mutex<BoundedMap<BodyKey, TaggedBody>>,
 }
 
 impl Default for ReleaseBodies {
@@ -33,24 +36,26 @@ impl Default for ReleaseBodies {
 }
 
 impl ReleaseBodies {
-    /// The body and tag of `release`, serialized at most once per version.
-    pub fn of(&self, release: &Release) -> Result<TaggedBody, ApiError> {
-        let key = (release.id, release.updated_at);
+    /// The body and tag of `release`, serialized at most once per version; `latest` is the
+    /// latest release's id (it decides `isLatest`, so it is part of the key).
+    pub fn of(&self, release: &Release, latest: Option<Uuid>) -> Result<TaggedBody, ApiError> {
+        let key = (release.id, release.updated_at, latest == Some(release.id));
         if let Some(hit) = self.lock().get(&key) {
             return Ok(hit);
         }
-        let tagged = TaggedBody::json(&ReleaseResponse::from(release.clone())).map_err(|e| {
-            tracing::error!(error = %e, release = %release.id, "serializing a release");
-            ApiError::new(
-                ErrorCode::InternalError,
-                "the release could not be serialized",
-            )
-        })?;
+        let tagged =
+            TaggedBody::json(&ReleaseResponse::new(release.clone(), latest)).map_err(|e| {
+                tracing::error!(error = %e, release = %release.id, "serializing a release");
+                ApiError::new(
+                    ErrorCode::InternalError,
+                    "the release could not be serialized",
+                )
+            })?;
         self.lock().insert(key, tagged.clone());
         Ok(tagged)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BoundedMap<(Uuid, DateTime<Utc>), TaggedBody>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BoundedMap<BodyKey, TaggedBody>> {
         // A cache: whatever a panicking holder left is still a valid map.
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use relman_domain::{Digest, Platform};
+use relman_domain::{Digest, Platform, Provenance};
 use tokio::sync::OnceCell;
 
 use crate::error::RegistryError;
@@ -23,6 +23,9 @@ pub struct ResolvedManifest {
     /// When the image was built: the `org.opencontainers.image.created` annotation, or the image
     /// config's `created` when [`ResolveOptions::fetch_created`] asked for it.
     pub created: Option<DateTime<Utc>>,
+    /// Provenance labels (`org.opencontainers.image.source`, `.revision`, `.version`) from the
+    /// manifest's annotations and, when the config was read for the build time, its labels.
+    pub provenance: Provenance,
 }
 
 impl ResolvedManifest {
@@ -60,6 +63,8 @@ pub struct KnownManifest {
     /// The build time recorded for it. When `None` and [`ResolveOptions::fetch_created`] is set,
     /// the manifest is fetched again to look for it.
     pub created: Option<DateTime<Utc>>,
+    /// The provenance labels recorded for it.
+    pub provenance: Provenance,
 }
 
 /// The build time of each image config read, by config digest, shared by the resolves of one
@@ -70,8 +75,15 @@ pub struct ConfigCache {
     entries: Mutex<HashMap<Digest, Arc<ConfigCell>>>,
 }
 
-/// One config's build time, filled by the first resolve that needs it.
-type ConfigCell = OnceCell<Option<DateTime<Utc>>>;
+/// What one image config says: its build time and provenance labels.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConfigFacts {
+    pub(crate) created: Option<DateTime<Utc>>,
+    pub(crate) provenance: Provenance,
+}
+
+/// One config's facts, filled by the first resolve that needs them.
+type ConfigCell = OnceCell<ConfigFacts>;
 
 impl ConfigCache {
     /// The entry for `digest`, created empty when absent. Concurrent resolves of one digest get

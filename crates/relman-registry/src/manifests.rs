@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use relman_domain::{Digest, Platform};
+use relman_domain::{Digest, Platform, Provenance};
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
-use crate::api::{ResolveOptions, ResolvedManifest};
+use crate::api::{ConfigFacts, ResolveOptions, ResolvedManifest};
 use crate::client::{Exchange, HttpRegistryClient, Scope};
 use crate::error::RegistryError;
 use crate::names::{check_repository, parse_reference};
@@ -84,6 +84,15 @@ struct PlatformJson {
 struct ImageConfigJson {
     #[serde(default)]
     created: Option<String>,
+    #[serde(default)]
+    config: Option<ImageRuntimeJson>,
+}
+
+/// The `config` object of an image config, where `docker build` and BuildKit put `LABEL`s.
+#[derive(Deserialize)]
+struct ImageRuntimeJson {
+    #[serde(default, rename = "Labels")]
+    labels: Option<HashMap<String, String>>,
 }
 
 impl HttpRegistryClient {
@@ -185,6 +194,8 @@ impl HttpRegistryClient {
             .annotations
             .get(CREATED_ANNOTATION)
             .and_then(|s| parse_time(s));
+        let mut provenance =
+            Provenance::from_labels(|k| manifest.annotations.get(k).map(String::as_str));
         let mut platforms = Vec::new();
         if is_index_media_type(&media_type) || manifest.manifests.is_some() {
             for entry in manifest.manifests.unwrap_or_default() {
@@ -199,15 +210,16 @@ impl HttpRegistryClient {
             let config_digest: Digest = config.digest.parse().map_err(|_| {
                 self.malformed(format!("manifest {digest} names an invalid config digest"))
             })?;
-            created = match options.configs {
-                Some(cache) => {
-                    *cache
-                        .cell(&config_digest)
-                        .get_or_try_init(|| self.config_created(repository, &config_digest))
-                        .await?
-                }
-                None => self.config_created(repository, &config_digest).await?,
+            let facts = match options.configs {
+                Some(cache) => cache
+                    .cell(&config_digest)
+                    .get_or_try_init(|| self.config_facts(repository, &config_digest))
+                    .await?
+                    .clone(),
+                None => self.config_facts(repository, &config_digest).await?,
             };
+            created = facts.created;
+            provenance = provenance.or(facts.provenance);
         }
         tracing::trace!(registry = %self.registry, url = %exchange.url, "resolved manifest");
         Ok(ResolvedManifest {
@@ -215,6 +227,7 @@ impl HttpRegistryClient {
             media_type,
             platforms,
             created,
+            provenance,
         })
     }
 
@@ -246,12 +259,12 @@ impl HttpRegistryClient {
         }))
     }
 
-    /// The image config's `created`, fetched and verified.
-    async fn config_created(
+    /// The image config's `created` and provenance labels, fetched and verified.
+    async fn config_facts(
         &self,
         repository: &str,
         config_digest: &Digest,
-    ) -> Result<Option<DateTime<Utc>>, RegistryError> {
+    ) -> Result<ConfigFacts, RegistryError> {
         let url = self.url(&format!("v2/{repository}/blobs/{config_digest}"))?;
         let scope = Scope::Pull(repository.to_owned());
         let exchange = self
@@ -261,11 +274,15 @@ impl HttpRegistryClient {
             return Err(self.error_for(&exchange, repository, Some(&config_digest.to_string())));
         }
         self.verify(std::slice::from_ref(config_digest), &exchange.body)?;
-        // A config that is not an image config (an artifact) simply has no build time.
-        Ok(serde_json::from_slice::<ImageConfigJson>(&exchange.body)
-            .ok()
-            .and_then(|c| c.created)
-            .and_then(|s| parse_time(&s)))
+        // A config that is not an image config (an artifact) simply has no build time or labels.
+        let Ok(config) = serde_json::from_slice::<ImageConfigJson>(&exchange.body) else {
+            return Ok(ConfigFacts::default());
+        };
+        let labels = config.config.and_then(|c| c.labels).unwrap_or_default();
+        Ok(ConfigFacts {
+            created: config.created.and_then(|s| parse_time(&s)),
+            provenance: Provenance::from_labels(|k| labels.get(k).map(String::as_str)),
+        })
     }
 
     /// Checks `body` against every claimed digest; returns the digest to report (the first
@@ -310,20 +327,26 @@ fn answer_from_head(
     media_type: &str,
     options: ResolveOptions<'_>,
 ) -> Option<ResolvedManifest> {
-    let answer = |platforms: Vec<Platform>, created| ResolvedManifest {
+    let answer = |platforms: Vec<Platform>, created, provenance| ResolvedManifest {
         digest: digest.clone(),
         media_type: media_type.to_owned(),
         platforms,
         created,
+        provenance,
     };
     if let Some(known) = options.known
         && known.digest == *digest
         && (known.created.is_some() || !options.fetch_created)
     {
         // The same digest is the same bytes: platforms and config are as recorded.
-        return Some(answer(known.platforms.clone(), known.created));
+        return Some(answer(
+            known.platforms.clone(),
+            known.created,
+            known.provenance.clone(),
+        ));
     }
-    (!options.fetch_created && !is_index_media_type(media_type)).then(|| answer(Vec::new(), None))
+    (!options.fetch_created && !is_index_media_type(media_type))
+        .then(|| answer(Vec::new(), None, Provenance::default()))
 }
 
 /// The media type from `Content-Type`, without parameters such as `charset`.

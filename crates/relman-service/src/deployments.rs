@@ -141,7 +141,7 @@ impl Service {
                 .await;
             // Forgotten whatever the answer (see `update_release`).
             self.release_cache.forget(release.id);
-            self.release_counts.invalidate();
+            self.forget_release_reads();
             match started {
                 Ok(true) => {
                     return Ok(DeploymentRecord {
@@ -257,7 +257,7 @@ impl Service {
         let completion = self.store.complete_deployment(&done, now, &events).await;
         // Forgotten even on an error: the commit may have landed before the error was seen.
         self.release_cache.forget(done.release_id);
-        self.release_counts.invalidate();
+        self.forget_release_reads();
         match completion? {
             Completion::Completed(_) => Ok(DeploymentRecord {
                 deployment: done,

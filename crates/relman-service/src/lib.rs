@@ -16,6 +16,7 @@ mod error;
 mod feeds;
 mod input;
 mod integrations;
+mod notes;
 mod observer;
 mod paging;
 mod read_cache;
@@ -42,6 +43,7 @@ pub use environments::{EnvironmentInput, EnvironmentPatch};
 pub use error::{Resource, ServiceError, UnresolvedMember};
 pub use feeds::{FeedDocument, FeedFile};
 pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, IntegrationPatch};
+pub use notes::GeneratedNotes;
 pub use observer::{NoObserver, ServiceObserver, SyncOutcome, SyncRun};
 pub use paging::{DEFAULT_SLICE_LIMIT, MAX_SLICE_LIMIT, Slice, SliceQuery};
 pub use registry::{HttpConnector, RegistryClients, RegistryConnector, registry_config};
@@ -92,6 +94,8 @@ pub struct Service {
     version_lists: Arc<read_cache::ReadCache<version_pages::VersionListKey, VersionList>>,
     /// Update feeds by component key, forgotten with the version lists.
     feeds: Arc<read_cache::ReadCache<String, Arc<relman_domain::Feed>>>,
+    /// The latest release's id, forgotten with the release counts.
+    latest_ids: Arc<read_cache::ReadCache<(), Option<uuid::Uuid>>>,
 }
 
 impl Service {
@@ -120,7 +124,14 @@ impl Service {
             release_counts: Arc::default(),
             version_lists: Arc::default(),
             feeds: Arc::default(),
+            latest_ids: Arc::default(),
         }
+    }
+
+    /// A release was written: cached list counts and the latest release are read again.
+    pub(crate) fn forget_release_reads(&self) {
+        self.release_counts.invalidate();
+        self.latest_ids.invalidate();
     }
 
     /// A version or component was written: cached version pages and feeds are read again.

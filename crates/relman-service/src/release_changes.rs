@@ -220,7 +220,7 @@ impl Service {
             // Forgotten whatever the answer: an error may follow a commit that landed, and a
             // lost compare-and-set means another writer changed the release.
             self.release_cache.forget(next.id);
-            self.release_counts.invalidate();
+            self.forget_release_reads();
             if written? {
                 if pushes {
                     // The change stands whatever the registry says; a failure is reported
@@ -282,7 +282,7 @@ impl Service {
                 .update_release_signed(&next, current.updated_at, false, &event, signing)
                 .await;
             self.release_cache.forget(next.id);
-            self.release_counts.invalidate();
+            self.forget_release_reads();
             if written? {
                 return Ok(next);
             }
@@ -319,7 +319,7 @@ impl Service {
                 .delete_release(current.id, current.updated_at, &event)
                 .await;
             self.release_cache.forget(current.id);
-            self.release_counts.invalidate();
+            self.forget_release_reads();
             if deleted? {
                 return Ok(());
             }

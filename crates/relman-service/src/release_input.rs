@@ -119,6 +119,8 @@ pub struct ReleaseQuery {
     pub status: Option<String>,
     /// Only releases with a member of this component (UUID or name).
     pub component_id: Option<String>,
+    /// Only prereleases (`true`) or only other releases (`false`).
+    pub prerelease: Option<bool>,
     /// 1-based page number; defaults to 1.
     pub page: Option<i64>,
     /// Releases per page, 1-100; defaults to 20.

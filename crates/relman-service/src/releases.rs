@@ -27,7 +27,7 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 const RELEASE_CURSOR: char = 'r';
 
 /// A release-list total's key: the status and component filters.
-pub(crate) type CountKey = (Option<&'static str>, Option<Uuid>);
+pub(crate) type CountKey = (Option<&'static str>, Option<Uuid>, Option<bool>);
 
 /// Attempts at an insert whose name conflict vanished before it could be read (the other
 /// release was deleted in between).
@@ -249,7 +249,11 @@ impl Service {
             Some(key) => Some(self.component(key).await?.id),
             None => None,
         };
-        let count_key = (status.map(ReleaseStatus::as_str), component_id);
+        let count_key = (
+            status.map(ReleaseStatus::as_str),
+            component_id,
+            query.prerelease,
+        );
         let seen = self.release_counts.generation();
         let known_total = self.release_counts.get(&count_key);
         let result = self
@@ -258,6 +262,7 @@ impl Service {
                 ReleaseFilter {
                     status,
                     component_id,
+                    prerelease: query.prerelease,
                 },
                 paging.window(),
                 paging.page_size,
@@ -282,6 +287,19 @@ impl Service {
             });
         };
         self.release_cached(&winner.id.to_string()).await
+    }
+
+    /// The id of the latest release (see [`Service::latest_release`]), if one qualifies: what
+    /// `isLatest` says on every release. One indexed row, cached like the list counts.
+    pub async fn latest_release_id(&self) -> Result<Option<Uuid>, ServiceError> {
+        if let Some(hit) = self.latest_ids.get(&()) {
+            return Ok(hit);
+        }
+        let seen = self.latest_ids.generation();
+        let candidates = self.store.latest_release_candidates().await?;
+        let id = latest_release(&candidates).map(|r| r.id);
+        self.latest_ids.insert((), id, seen);
+        Ok(id)
     }
 
     /// What changed from release `from` to release `to`.
@@ -421,7 +439,7 @@ impl Service {
         for _ in 0..CREATE_ATTEMPTS {
             let inserted = self.store.insert_release(&release, &event).await;
             // Forgotten whatever the answer: an error may follow a commit that landed.
-            self.release_counts.invalidate();
+            self.forget_release_reads();
             match inserted {
                 Ok(()) => return Ok((release, true)),
                 Err(StorageError::Conflict { .. }) => {}

@@ -277,6 +277,7 @@ impl Service {
                     // A tag resolved before is asked about with a HEAD; nothing is fetched when
                     // it still points at the digest on record.
                     let known = by_tag.get(tag.as_str()).map(|v| KnownManifest {
+                        provenance: v.provenance.clone(),
                         digest: v.digest.clone(),
                         platforms: v.platforms.clone(),
                         created: v.pushed_at,
@@ -315,6 +316,7 @@ impl Service {
                 None => {
                     added += 1;
                     changes.inserts.push(ComponentVersion {
+                        provenance: manifest.provenance.clone(),
                         id: Uuid::now_v7(),
                         component_id: component.id,
                         digest: manifest.digest,
@@ -338,7 +340,15 @@ impl Service {
                     } else {
                         manifest.created
                     };
+                    // Labels are the image's: the same digest keeps what was read of it.
+                    let provenance =
+                        if manifest.digest == old.digest && manifest.provenance.is_empty() {
+                            old.provenance.clone()
+                        } else {
+                            manifest.provenance.clone()
+                        };
                     let next = ComponentVersion {
+                        provenance,
                         digest: manifest.digest,
                         semver,
                         channel,

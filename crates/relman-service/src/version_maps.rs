@@ -1,8 +1,8 @@
 //! Version-map use cases: manual tag → semver/channel/digest assignments, and version listings.
 
 use relman_domain::{
-    Actor, AuditEvent, Channel, ComponentVersion, Digest, VersionSource, classify_channel,
-    parse_semver,
+    Actor, AuditEvent, Channel, ComponentVersion, Digest, Provenance, VersionSource,
+    classify_channel, parse_semver,
 };
 use relman_storage::{StorageError, VersionFilter};
 use uuid::Uuid;
@@ -115,10 +115,10 @@ impl Service {
             None => None,
         };
         errors.finish()?;
-        let (digest, platforms, pushed_at) = match digest {
-            Some(d) => (d, vec![], None),
+        let (digest, platforms, pushed_at, provenance) = match digest {
+            Some(d) => (d, vec![], None, Provenance::default()),
             None => match self.resolve_tag(&component, &input.tag).await? {
-                Some(m) => (m.digest, m.platforms, m.created),
+                Some(m) => (m.digest, m.platforms, m.created, m.provenance),
                 None => {
                     return Err(ServiceError::TagNotInRegistry {
                         component: component.name.to_string(),
@@ -129,6 +129,7 @@ impl Service {
         };
         let now = crate::now();
         let version = ComponentVersion {
+            provenance,
             id: Uuid::now_v7(),
             component_id: component.id,
             tag: input.tag,

@@ -77,3 +77,39 @@ pub(crate) fn platforms_from_json(
         })
         .collect()
 }
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredProvenance {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revision: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+}
+
+/// Provenance labels to their JSON column; `None` when no label is known.
+pub(crate) fn provenance_to_json(p: &relman_domain::Provenance) -> Option<String> {
+    (!p.is_empty()).then(|| {
+        to_json(&StoredProvenance {
+            source: p.source.clone(),
+            revision: p.revision.clone(),
+            version: p.version.clone(),
+        })
+    })
+}
+
+/// Provenance labels from their JSON column.
+pub(crate) fn provenance_from_json(
+    text: Option<&str>,
+) -> Result<relman_domain::Provenance, StorageError> {
+    let Some(text) = text else {
+        return Ok(relman_domain::Provenance::default());
+    };
+    let stored: StoredProvenance = json("provenance", text)?;
+    Ok(relman_domain::Provenance {
+        source: stored.source,
+        revision: stored.revision,
+        version: stored.version,
+    })
+}

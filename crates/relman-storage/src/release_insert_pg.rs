@@ -21,7 +21,7 @@ const RELEASE_COLUMNS: &str = "id, name, display_name, status, digest, version, 
      metadata, source_ref, component_count, created_at, created_by, updated_at, \
      deprecated_reason, version_sort_key";
 const MEMBER_COLUMNS: &str = "release_id, component_id, position, component_name, \
-     image_repository, tag, version, digest, channel, platforms, release_created_at";
+     image_repository, tag, version, digest, channel, platforms, release_created_at, provenance";
 const AUDIT_COLUMNS: &str =
     "id, occurred_at, actor, action, resource_type, resource_id, request_id, summary";
 
@@ -36,7 +36,7 @@ fn placeholders(next: &mut usize, count: usize) -> String {
 fn statement(members: usize) -> String {
     let mut next = 1;
     let release = placeholders(&mut next, 16);
-    let rows: Vec<String> = (0..members).map(|_| placeholders(&mut next, 11)).collect();
+    let rows: Vec<String> = (0..members).map(|_| placeholders(&mut next, 12)).collect();
     let audit = placeholders(&mut next, 8);
     let members = if rows.is_empty() {
         String::new()
@@ -85,6 +85,7 @@ fn bind_member(q: Query, m: &MemberRow) -> Query {
         .bind::<Nullable<Text>, _>(m.channel.clone())
         .bind::<Text, _>(m.platforms.clone())
         .bind::<BigInt, _>(m.release_created_at)
+        .bind::<Nullable<Text>, _>(m.provenance.clone())
 }
 
 fn bind_audit(q: Query, a: &AuditRow) -> Query {
@@ -126,10 +127,10 @@ mod tests {
     #[test]
     fn numbers_every_parameter_once_in_order() {
         let text = statement(2);
-        for n in 1..=46 {
+        for n in 1..=48 {
             assert!(text.contains(&format!("${n})")) || text.contains(&format!("${n},")));
         }
-        assert!(!text.contains("$47"));
+        assert!(!text.contains("$49"));
         assert!(statement(0).contains("a AS (INSERT INTO audit_events"));
         assert!(!statement(0).contains("release_members"));
     }

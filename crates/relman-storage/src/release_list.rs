@@ -24,6 +24,8 @@ pub struct ReleaseFilter {
     pub status: Option<ReleaseStatus>,
     /// Only releases with a member of this component.
     pub component_id: Option<Uuid>,
+    /// Only prereleases (`true`) or only other releases (`false`).
+    pub prerelease: Option<bool>,
 }
 
 /// One page of the release list and the number of releases matching the filter.
@@ -69,22 +71,36 @@ macro_rules! walk_keys {
 /// component, which needs the join.
 fn count(conn: &mut DbConnection, filter: &ReleaseFilter) -> Result<i64, StorageError> {
     let status = filter.status.map(|s| s.as_str());
-    Ok(match (filter.component_id, status) {
-        (None, None) => releases::table.count().get_result(conn)?,
-        (None, Some(status)) => releases::table
-            .filter(releases::status.eq(status))
-            .count()
-            .get_result(conn)?,
-        (Some(component), None) => rm::table
+    let release_filtered = status.is_some() || filter.prerelease.is_some();
+    Ok(match filter.component_id {
+        None => {
+            let mut q = releases::table.count().into_boxed();
+            if let Some(status) = status {
+                q = q.filter(releases::status.eq(status));
+            }
+            if let Some(prerelease) = filter.prerelease {
+                q = q.filter(releases::prerelease.eq(prerelease));
+            }
+            q.get_result(conn)?
+        }
+        Some(component) if !release_filtered => rm::table
             .filter(rm::component_id.eq(component.to_string()))
             .count()
             .get_result(conn)?,
-        (Some(component), Some(status)) => rm::table
-            .inner_join(releases::table)
-            .filter(rm::component_id.eq(component.to_string()))
-            .filter(releases::status.eq(status))
-            .count()
-            .get_result(conn)?,
+        Some(component) => {
+            let mut q = rm::table
+                .inner_join(releases::table)
+                .filter(rm::component_id.eq(component.to_string()))
+                .count()
+                .into_boxed();
+            if let Some(status) = status {
+                q = q.filter(releases::status.eq(status));
+            }
+            if let Some(prerelease) = filter.prerelease {
+                q = q.filter(releases::prerelease.eq(prerelease));
+            }
+            q.get_result(conn)?
+        }
     })
 }
 
@@ -95,32 +111,41 @@ fn keys(
     walk: Walk,
 ) -> Result<Vec<(i64, String)>, StorageError> {
     let status = filter.status.map(|s| s.as_str());
-    Ok(match (filter.component_id, status) {
-        (None, status) => {
+    let release_filtered = status.is_some() || filter.prerelease.is_some();
+    Ok(match (filter.component_id, release_filtered) {
+        (None, _) => {
             let mut q = releases::table
                 .select((releases::created_at, releases::id))
                 .into_boxed();
             if let Some(status) = status {
                 q = q.filter(releases::status.eq(status));
             }
+            if let Some(prerelease) = filter.prerelease {
+                q = q.filter(releases::prerelease.eq(prerelease));
+            }
             walk_keys!(q, releases::created_at, releases::id, walk, conn)
         }
         // Members ordered by (component, release_created_at, release_id): the index holds the
         // whole key, so skipping and seeking never read a release row.
-        (Some(component), None) => {
+        (Some(component), false) => {
             let q = rm::table
                 .select((rm::release_created_at, rm::release_id))
                 .filter(rm::component_id.eq(component.to_string()))
                 .into_boxed();
             walk_keys!(q, rm::release_created_at, rm::release_id, walk, conn)
         }
-        (Some(component), Some(status)) => {
-            let q = rm::table
+        (Some(component), true) => {
+            let mut q = rm::table
                 .inner_join(releases::table)
                 .select((rm::release_created_at, rm::release_id))
                 .filter(rm::component_id.eq(component.to_string()))
-                .filter(releases::status.eq(status))
                 .into_boxed();
+            if let Some(status) = status {
+                q = q.filter(releases::status.eq(status));
+            }
+            if let Some(prerelease) = filter.prerelease {
+                q = q.filter(releases::prerelease.eq(prerelease));
+            }
             walk_keys!(q, rm::release_created_at, rm::release_id, walk, conn)
         }
     })

@@ -9,7 +9,8 @@ use relman_domain::{
 use relman_domain::{ReleaseSummary, optional_sort_key};
 
 use crate::codec::{
-    from_micros, json, parse, platforms_from_json, platforms_to_json, to_json, to_micros, uuid,
+    from_micros, json, parse, platforms_from_json, platforms_to_json, provenance_from_json,
+    provenance_to_json, to_json, to_micros, uuid,
 };
 use crate::error::StorageError;
 use crate::schema::{release_members, releases};
@@ -70,6 +71,7 @@ pub(crate) struct MemberRow {
     /// The release's `created_at`, copied so the `componentId` filter walks one index in list
     /// order (see docs/DATABASE.md).
     pub(crate) release_created_at: i64,
+    pub(crate) provenance: Option<String>,
 }
 
 /// `sourceRef` as stored in its JSON column; absent fields are left out.
@@ -205,6 +207,7 @@ impl MemberRow {
                 channel: m.channel.as_ref().map(ToString::to_string),
                 platforms: platforms_to_json(&m.platforms),
                 release_created_at,
+                provenance: provenance_to_json(&m.provenance),
             })
             .collect()
     }
@@ -233,6 +236,7 @@ impl TryFrom<MemberRow> for ReleaseMember {
                 .map(|c| parse::<Channel>("channel", c))
                 .transpose()?,
             platforms,
+            provenance: provenance_from_json(r.provenance.as_deref())?,
         })
     }
 }

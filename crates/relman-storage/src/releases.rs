@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use relman_domain::{AuditEvent, Component, Release, ReleaseStatus};
+use relman_domain::{AuditEvent, Component, Release, ReleaseStatus, optional_sort_key};
 use uuid::Uuid;
 
 use crate::attestations::Signing;
@@ -139,6 +139,46 @@ impl Store {
                 .select(ReleaseRow::as_select())
                 .load(conn)?;
             rows.into_iter().map(|r| r.into_release(vec![])).collect()
+        })
+        .await
+    }
+
+    /// The release the notes of `current` compare with by default, without members: with a
+    /// `version`, the highest non-draft release with a lower version (semver precedence);
+    /// without one, the non-draft release created last before it. `None` for a first release.
+    pub async fn previous_release_id(
+        &self,
+        current: &Release,
+    ) -> Result<Option<Uuid>, StorageError> {
+        let id = current.id.to_string();
+        let version_key = current.version.as_ref().map(|v| optional_sort_key(Some(v)));
+        let created_at = crate::codec::to_micros(current.created_at);
+        self.run(move |conn| {
+            let not_draft = releases::status.ne(ReleaseStatus::Draft.as_str());
+            let found: Option<String> = match version_key {
+                Some(key) => releases::table
+                    .filter(not_draft)
+                    .filter(releases::id.ne(&id))
+                    .filter(releases::version.is_not_null())
+                    .filter(releases::version_sort_key.lt(key))
+                    .order((
+                        releases::version_sort_key.desc(),
+                        releases::created_at.desc(),
+                        releases::id.desc(),
+                    ))
+                    .select(releases::id)
+                    .first(conn)
+                    .optional()?,
+                None => releases::table
+                    .filter(not_draft)
+                    .filter(releases::id.ne(&id))
+                    .filter(releases::created_at.lt(created_at))
+                    .order((releases::created_at.desc(), releases::id.desc()))
+                    .select(releases::id)
+                    .first(conn)
+                    .optional()?,
+            };
+            found.map(|id| crate::codec::uuid(&id)).transpose()
         })
         .await
     }

@@ -36,6 +36,7 @@ diesel::table! {
         sort_key -> Text,
         yanked_at -> Nullable<BigInt>,
         yank_reason -> Nullable<Text>,
+        provenance -> Nullable<Text>,
     }
 }
 
@@ -73,6 +74,7 @@ diesel::table! {
         channel -> Nullable<Text>,
         platforms -> Text,
         release_created_at -> BigInt,
+        provenance -> Nullable<Text>,
     }
 }
 

@@ -6,7 +6,10 @@ use relman_domain::{
 };
 use uuid::Uuid;
 
-use crate::codec::{from_micros, parse, platforms_from_json, platforms_to_json, to_micros, uuid};
+use crate::codec::{
+    from_micros, parse, platforms_from_json, platforms_to_json, provenance_from_json,
+    provenance_to_json, to_micros, uuid,
+};
 use crate::connection::DbConnection;
 use crate::error::StorageError;
 use crate::schema::component_versions as cv;
@@ -31,6 +34,7 @@ pub(crate) struct VersionRow {
     gone: bool,
     /// `relman_domain::version_sort_key` of `semver`, `'0'` without one: the SQL order.
     sort_key: String,
+    provenance: Option<String>,
 }
 
 impl From<&ComponentVersion> for VersionRow {
@@ -49,6 +53,7 @@ impl From<&ComponentVersion> for VersionRow {
             updated_at: to_micros(v.updated_at),
             gone: v.gone,
             sort_key: optional_sort_key(v.semver.as_ref()),
+            provenance: provenance_to_json(&v.provenance),
         }
     }
 }
@@ -97,6 +102,7 @@ impl TryFrom<VersionRecord> for ComponentVersion {
                 .ok_or_else(|| StorageError::Corrupt(format!("source '{}'", r.source)))?,
             platforms,
             pushed_at: r.pushed_at.map(from_micros).transpose()?,
+            provenance: provenance_from_json(r.provenance.as_deref())?,
             first_seen_at: from_micros(r.first_seen_at)?,
             updated_at: from_micros(r.updated_at)?,
             gone: r.gone,

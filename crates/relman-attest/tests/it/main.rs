@@ -141,6 +141,7 @@ mod statement {
         let index = digest("index");
         let members = vec![
             ReleaseMember {
+                provenance: Default::default(),
                 component_id: Uuid::from_u128(1),
                 component_name: "api".into(),
                 image_repository: "acme/api".into(),
@@ -151,6 +152,7 @@ mod statement {
                 platforms: vec![],
             },
             ReleaseMember {
+                provenance: Default::default(),
                 component_id: Uuid::from_u128(2),
                 component_name: "web".into(),
                 image_repository: "acme/web".into(),

@@ -35,6 +35,8 @@ pub struct ReleaseListItem {
     pub version: Option<String>,
     /// Whether it is a prerelease.
     pub prerelease: bool,
+    /// Whether it is the latest release (`GET /releases/latest`).
+    pub is_latest: bool,
     /// Who created it.
     pub created_by: String,
     /// When it last changed.
@@ -91,6 +93,8 @@ pub struct ReleaseListParams {
     pub status: Option<ReleaseStatusName>,
     /// Only releases with a member of this component (UUID or name).
     pub component_id: Option<String>,
+    /// Only prereleases (`true`) or only releases that are not (`false`).
+    pub prerelease: Option<bool>,
     /// Page number, from 1 (at most 1000000000).
     #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<i64>,
@@ -108,6 +112,7 @@ impl From<ReleaseListParams> for ReleaseQuery {
         Self {
             status: p.status.map(|s| s.as_str().to_owned()),
             component_id: p.component_id,
+            prerelease: p.prerelease,
             page: p.page,
             page_size: p.page_size,
             cursor: p.cursor,
@@ -115,9 +120,11 @@ impl From<ReleaseListParams> for ReleaseQuery {
     }
 }
 
-impl From<ReleaseSummary> for ReleaseListItem {
-    fn from(r: ReleaseSummary) -> Self {
+impl ReleaseListItem {
+    /// The list item for `r`; `latest` is the latest release's id, if any.
+    pub fn new(r: ReleaseSummary, latest: Option<Uuid>) -> Self {
         Self {
+            is_latest: latest == Some(r.id),
             id: r.id,
             name: r.name.to_string(),
             status: r.status.into(),
@@ -133,11 +140,16 @@ impl From<ReleaseSummary> for ReleaseListItem {
     }
 }
 
-impl From<Page<ReleaseSummary>> for ReleaseListResponse {
-    fn from(p: Page<ReleaseSummary>) -> Self {
+impl ReleaseListResponse {
+    /// The response for a page; `latest` is the latest release's id, if any.
+    pub fn new(p: Page<ReleaseSummary>, latest: Option<Uuid>) -> Self {
         Self {
             meta: PageMeta::of(&p),
-            data: p.items.into_iter().map(Into::into).collect(),
+            data: p
+                .items
+                .into_iter()
+                .map(|r| ReleaseListItem::new(r, latest))
+                .collect(),
         }
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::dto::enums::ReleaseStatusName;
 use crate::dto::rfc3339;
 use crate::dto::schemas::Metadata;
-use crate::dto::versions::PlatformBody;
+use crate::dto::versions::{PlatformBody, ProvenanceBody};
 use crate::dto::{nullable, present};
 
 pub use crate::dto::release_list::{
@@ -272,6 +272,8 @@ pub struct ReleaseMemberResponse {
     pub tag: String,
     /// Per-platform digests when `digest` is a multi-arch index.
     pub platforms: Vec<PlatformBody>,
+    /// Where the pinned image was built from, as recorded at creation.
+    pub provenance: ProvenanceBody,
 }
 
 /// A release bundle with its members.
@@ -301,6 +303,9 @@ pub struct ReleaseResponse {
     pub notes: Option<String>,
     /// Whether it is a prerelease.
     pub prerelease: bool,
+    /// Whether it is the latest release (`GET /releases/latest`): the highest `version` among
+    /// releases that are neither draft, prerelease nor deprecated.
+    pub is_latest: bool,
     /// Free-form string pairs.
     #[schema(value_type = Metadata)]
     pub metadata: BTreeMap<String, String>,
@@ -415,12 +420,15 @@ fn member(m: ReleaseMember) -> ReleaseMemberResponse {
         image_repository: m.image_repository,
         tag: m.tag,
         platforms: m.platforms.into_iter().map(PlatformBody::from).collect(),
+        provenance: m.provenance.into(),
     }
 }
 
-impl From<Release> for ReleaseResponse {
-    fn from(r: Release) -> Self {
+impl ReleaseResponse {
+    /// The response for `r`; `latest` is the latest release's id, if any.
+    pub fn new(r: Release, latest: Option<Uuid>) -> Self {
         Self {
+            is_latest: latest == Some(r.id),
             id: r.id,
             name: r.name.to_string(),
             display_name: r.display_name,

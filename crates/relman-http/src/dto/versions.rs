@@ -1,6 +1,6 @@
 //! Version and version-map bodies.
 
-use relman_domain::{ComponentVersion, Platform};
+use relman_domain::{ComponentVersion, Platform, Provenance};
 use relman_service::{VersionMapInput, VersionMapQuery, VersionsQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -53,6 +53,32 @@ pub struct PlatformBody {
     pub digest: String,
 }
 
+/// Where an image was built from, as its OCI labels or annotations say
+/// (`org.opencontainers.image.source`, `.revision`, `.version`). Informative only: whatever the
+/// image's builder wrote, read during sync from the manifest or config it already fetches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProvenanceBody {
+    /// The source repository URL.
+    #[schema(example = "https://github.com/myorg/api", required = true)]
+    pub source: Option<String>,
+    /// The source revision (usually a commit SHA).
+    #[schema(example = "9f2c4e1d7a3b5c6d8e9f0a1b2c3d4e5f6a7b8c9d", required = true)]
+    pub revision: Option<String>,
+    /// The packaged software's version.
+    #[schema(example = "2.3.1", required = true)]
+    pub version: Option<String>,
+}
+
+impl From<Provenance> for ProvenanceBody {
+    fn from(p: Provenance) -> Self {
+        Self {
+            source: p.source,
+            revision: p.revision,
+            version: p.version,
+        }
+    }
+}
+
 /// A tag of a component and what it maps to (a version map).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -80,6 +106,8 @@ pub struct VersionResponse {
     /// When the image was built, if known.
     #[schema(format = DateTime, required = true)]
     pub pushed_at: Option<String>,
+    /// Where the image was built from; every field `null` when unlabelled.
+    pub provenance: ProvenanceBody,
     /// When relman first saw the tag.
     #[schema(format = DateTime)]
     pub first_seen_at: String,
@@ -111,6 +139,7 @@ impl From<ComponentVersion> for VersionResponse {
             source: v.source.into(),
             platforms: v.platforms.into_iter().map(platform).collect(),
             pushed_at: v.pushed_at.map(rfc3339),
+            provenance: v.provenance.into(),
             first_seen_at: rfc3339(v.first_seen_at),
             updated_at: rfc3339(v.updated_at),
             gone: v.gone,

@@ -149,5 +149,6 @@ pub async fn get_current_release(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let release = service.current_release(&id).await?;
-    Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
+    let latest = service.latest_release_id().await?;
+    Ok(HttpResponse::Ok().json(ReleaseResponse::new(release, latest)))
 }

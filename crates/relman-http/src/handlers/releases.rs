@@ -21,13 +21,20 @@ use crate::handlers::created;
 use crate::link::add_next_link;
 use crate::release_bodies::ReleaseBodies;
 
-fn created_or_existing(release: relman_domain::Release, is_new: bool) -> HttpResponse {
-    if is_new {
+/// A freshly created (or idempotently found) release is a draft, or an existing release whose
+/// latest-ness is looked up.
+async fn created_or_existing(
+    service: &Service,
+    release: relman_domain::Release,
+    is_new: bool,
+) -> Result<HttpResponse, ApiError> {
+    let latest = service.latest_release_id().await?;
+    Ok(if is_new {
         let location = format!("/api/v1/releases/{}", release.id);
-        created(location, &ReleaseResponse::from(release))
+        created(location, &ReleaseResponse::new(release, latest))
     } else {
-        HttpResponse::Ok().json(ReleaseResponse::from(release))
-    }
+        HttpResponse::Ok().json(ReleaseResponse::new(release, latest))
+    })
 }
 
 /// Creates a release bundle from member selectors. Repeating a create with the same name and the
@@ -54,7 +61,7 @@ pub async fn create_release(
     JsonBody(body): JsonBody<CreateReleaseRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (release, created) = service.create_release(&who.as_actor(), body.into()).await?;
-    Ok(created_or_existing(release, created))
+    created_or_existing(&service, release, created).await
 }
 
 /// Creates a release from the latest version of each component (all, or `componentIds`) in a
@@ -82,7 +89,7 @@ pub async fn create_release_from_latest(
     let (release, created) = service
         .create_release_from_latest(&who.as_actor(), body.into())
         .await?;
-    Ok(created_or_existing(release, created))
+    created_or_existing(&service, release, created).await
 }
 
 /// Lists releases, newest first, one page at a time.
@@ -107,7 +114,8 @@ pub async fn list_releases(
     let page = service.list_releases(params.into()).await?;
     let mut response = HttpResponse::Ok();
     add_next_link(&mut response, &req, page.next_cursor.as_deref());
-    Ok(response.json(ReleaseListResponse::from(page)))
+    let latest = service.latest_release_id().await?;
+    Ok(response.json(ReleaseListResponse::new(page, latest)))
 }
 
 /// Conditional-request documentation shared by the release reads.
@@ -137,7 +145,7 @@ pub async fn get_latest_release(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let release = service.latest_release().await?;
-    Ok(bodies.of(&release)?.respond(&req))
+    Ok(bodies.of(&release, Some(release.id))?.respond(&req))
 }
 
 /// Gets one release with its members, by UUID or name. Released (non-draft) releases are served
@@ -167,7 +175,8 @@ pub async fn get_release(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let release = service.release_cached(&id).await?;
-    Ok(bodies.of(&release)?.respond(&req))
+    let latest = service.latest_release_id().await?;
+    Ok(bodies.of(&release, latest)?.respond(&req))
 }
 
 /// Changes a release: display name, metadata, notes and status always; members, version,
@@ -202,7 +211,8 @@ pub async fn update_release(
     let release = service
         .update_release(&who.as_actor(), &id, body.into())
         .await?;
-    Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
+    let latest = service.latest_release_id().await?;
+    Ok(HttpResponse::Ok().json(ReleaseResponse::new(release, latest)))
 }
 
 /// Deletes a release: while draft, or when it was never deployed.
@@ -257,7 +267,8 @@ pub async fn deprecate_release(
     let release = service
         .deprecate_release(&who.as_actor(), &id, reason)
         .await?;
-    Ok(HttpResponse::Ok().json(ReleaseResponse::from(release)))
+    let latest = service.latest_release_id().await?;
+    Ok(HttpResponse::Ok().json(ReleaseResponse::new(release, latest)))
 }
 
 /// Compares release `{id}` with release `{otherId}`: components added, removed and changed

@@ -22,6 +22,7 @@ mod registry_clients;
 mod release_etags;
 mod release_fixtures;
 mod release_lifecycle;
+mod release_notes;
 mod releases;
 mod reliability;
 mod signing;

@@ -29,6 +29,7 @@ fn versions(component_id: Uuid) -> Vec<ComponentVersion> {
     let mut add = |tag: String, semver| {
         let now = Utc::now();
         out.push(ComponentVersion {
+            provenance: Default::default(),
             id: Uuid::now_v7(),
             component_id,
             digest: Digest::sha256_of(tag.as_bytes()),

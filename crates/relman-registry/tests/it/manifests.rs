@@ -178,3 +178,54 @@ async fn resolving_by_digest_and_unknown_references() {
     let bad = client.resolve("team/api", "v1/../x").await.unwrap_err();
     assert!(bad.to_string().contains("invalid reference"), "{bad}");
 }
+
+#[tokio::test]
+async fn provenance_comes_from_annotations_and_config_labels_without_extra_requests() {
+    let registry = TestRegistry::start(RegistryMode::Anonymous).await;
+    let pusher = registry.pusher();
+    let label = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    pusher
+        .push_image(
+            "team/api",
+            "v1.0.0",
+            &ImageSpec {
+                seed: "labelled".into(),
+                labels: vec![
+                    label(relman_domain::SOURCE_LABEL, "https://github.com/acme/api"),
+                    label(relman_domain::REVISION_LABEL, "from-config"),
+                    label(relman_domain::VERSION_LABEL, "1.0.0"),
+                ],
+                // The annotation wins over the config label.
+                annotations: vec![label(relman_domain::REVISION_LABEL, "from-annotation")],
+                ..ImageSpec::default()
+            },
+        )
+        .await;
+    let client = client(&registry.url(), RegistryAuth::None);
+    let options = ResolveOptions {
+        fetch_created: true,
+        ..Default::default()
+    };
+    let resolved = client
+        .resolve_with("team/api", "v1.0.0", options)
+        .await
+        .unwrap();
+    assert_eq!(
+        resolved.provenance,
+        relman_domain::Provenance {
+            source: Some("https://github.com/acme/api".into()),
+            revision: Some("from-annotation".into()),
+            version: Some("1.0.0".into()),
+        }
+    );
+    assert_eq!(
+        client.request_count(),
+        2,
+        "the GETs made for the build time"
+    );
+
+    // Without the build time nothing more is fetched, so no labels are known.
+    let plain = client.resolve("team/api", "v1.0.0").await.unwrap();
+    assert!(plain.provenance.is_empty());
+    assert_eq!(client.request_count(), 3, "one HEAD");
+}

@@ -95,6 +95,7 @@ async fn a_known_digest_costs_one_head_and_a_changed_one_is_fetched() {
         .unwrap();
     assert_eq!(first.digest, image.digest);
     let known = KnownManifest {
+        provenance: Default::default(),
         digest: first.digest.clone(),
         platforms: first.platforms.clone(),
         created: first.created,
@@ -128,6 +129,7 @@ async fn a_known_digest_costs_one_head_and_a_changed_one_is_fetched() {
     let multi = client.resolve("team/api", "multi").await.unwrap();
     assert_eq!(multi.digest, index.digest);
     let known_index = KnownManifest {
+        provenance: Default::default(),
         digest: multi.digest.clone(),
         platforms: multi.platforms.clone(),
         created: None,

@@ -64,6 +64,7 @@ impl RegistryClient for FakeClient {
         _options: ResolveOptions<'_>,
     ) -> Result<ResolvedManifest, RegistryError> {
         Ok(ResolvedManifest {
+            provenance: Default::default(),
             digest: Digest::sha256_of(format!("{repository}:{reference}").as_bytes()),
             media_type: OCI_MANIFEST.into(),
             platforms: Vec::new(),

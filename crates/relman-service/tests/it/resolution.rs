@@ -22,6 +22,7 @@ fn synced(component_id: Uuid, tag: &str, gone: bool) -> ComponentVersion {
     let now = Utc::now();
     let semver = parse_tag_semver(tag);
     ComponentVersion {
+        provenance: Default::default(),
         id: Uuid::now_v7(),
         component_id,
         tag: tag.to_owned(),

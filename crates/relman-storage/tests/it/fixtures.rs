@@ -33,6 +33,7 @@ pub fn component(name: &str) -> Component {
 pub fn version(component: &Component, tag: &str, source: VersionSource) -> ComponentVersion {
     let semver = parse_tag_semver(tag);
     ComponentVersion {
+        provenance: Default::default(),
         id: Uuid::now_v7(),
         component_id: component.id,
         tag: tag.to_owned(),

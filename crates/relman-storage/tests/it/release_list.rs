@@ -52,14 +52,17 @@ async fn cursor_walk_equals_numbered_pages(store: Store) {
     for filter in [
         ReleaseFilter::default(),
         ReleaseFilter {
+            prerelease: Default::default(),
             component_id: Some(api.id),
             status: None,
         },
         ReleaseFilter {
+            prerelease: Default::default(),
             component_id: Some(web.id),
             status: Some(ReleaseStatus::Ready),
         },
         ReleaseFilter {
+            prerelease: Default::default(),
             component_id: None,
             status: Some(ReleaseStatus::Draft),
         },
@@ -112,6 +115,7 @@ async fn replaced_members_keep_list_order(store: Store) {
         store.insert_release(&r, &event()).await.unwrap();
     }
     let with_api = ReleaseFilter {
+        prerelease: Default::default(),
         component_id: Some(api.id),
         status: None,
     };

@@ -23,6 +23,7 @@ backend_tests!(
 
 pub(crate) fn member(c: &Component, tag: &str) -> ReleaseMember {
     ReleaseMember {
+        provenance: Default::default(),
         component_id: c.id,
         component_name: c.name.to_string(),
         image_repository: c.image_repository.clone(),
@@ -187,6 +188,7 @@ async fn list_filters_counts_and_pages(store: Store) {
     let web_drafts = store
         .list_releases(
             ReleaseFilter {
+                prerelease: Default::default(),
                 status: Some(ReleaseStatus::Draft),
                 component_id: Some(web.id),
             },
@@ -200,6 +202,7 @@ async fn list_filters_counts_and_pages(store: Store) {
     let ready = store
         .list_releases(
             ReleaseFilter {
+                prerelease: Default::default(),
                 status: Some(ReleaseStatus::Ready),
                 component_id: None,
             },

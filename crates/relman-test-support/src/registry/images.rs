@@ -29,6 +29,10 @@ pub struct ImageSpec {
     pub seed: String,
     /// Docker schema 2 media types instead of OCI.
     pub docker: bool,
+    /// Extra image config labels (`config.Labels`), e.g. provenance labels.
+    pub labels: Vec<(String, String)>,
+    /// Extra manifest annotations.
+    pub annotations: Vec<(String, String)>,
 }
 
 impl Default for ImageSpec {
@@ -41,6 +45,8 @@ impl Default for ImageSpec {
             variant: None,
             seed: "default".into(),
             docker: false,
+            labels: Vec::new(),
+            annotations: Vec::new(),
         }
     }
 }
@@ -115,6 +121,9 @@ pub(crate) fn config_bytes(spec: &ImageSpec, layer: &Digest) -> Vec<u8> {
     });
     if let Some(variant) = &spec.variant {
         config["variant"] = json!(variant);
+    }
+    for (key, value) in &spec.labels {
+        config["config"]["Labels"][key] = json!(value);
     }
     if let Some(created) = &spec.created {
         config["created"] = json!(created);

@@ -185,6 +185,11 @@ impl Pusher {
         let config = images::config_bytes(spec, &layer_digest);
         let config_digest = self.push_blob(repo, &config).await;
         let mut annotations: Vec<(&str, &str)> = extra_annotations.to_vec();
+        annotations.extend(
+            spec.annotations
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
         if let Some(created) = &spec.created_annotation {
             annotations.push(("org.opencontainers.image.created", created));
         }
