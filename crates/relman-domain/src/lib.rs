@@ -4,6 +4,7 @@
 //! no database or HTTP types. The outer crates translate to and from these types at their edges,
 //! through `Display` / `FromStr` for identity types.
 
+mod asset;
 mod audit;
 mod channel;
 mod component;
@@ -18,6 +19,9 @@ mod token;
 mod version;
 mod version_key;
 
+pub use asset::{
+    Asset, AssetName, MAX_ASSET_LABEL_CHARS, validate_asset_label, validate_content_type,
+};
 pub use audit::{Actor, AuditEvent};
 pub use channel::{Channel, ChannelRule, ChannelRules, STABLE, classify_channel};
 pub use component::{

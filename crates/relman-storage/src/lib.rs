@@ -5,6 +5,7 @@
 //! unknown scheme is refused rather than silently creating a SQLite file. Diesel is synchronous, so
 //! every query runs on tokio's blocking pool, never on an async worker thread.
 
+mod assets;
 mod attestations;
 mod audit;
 mod backfill;
@@ -33,6 +34,7 @@ mod tokens;
 mod url;
 mod versions;
 
+pub use assets::DraftStamp;
 pub use attestations::Signing;
 pub use audit::AuditFilter;
 pub use candidates::Candidates;

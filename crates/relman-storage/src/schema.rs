@@ -210,3 +210,23 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+diesel::table! {
+    release_assets (id) {
+        id -> Text,
+        release_id -> Text,
+        name -> Text,
+        label -> Nullable<Text>,
+        content_type -> Text,
+        state -> Text,
+        size -> BigInt,
+        sha256 -> Nullable<Text>,
+        download_count -> BigInt,
+        created_at -> BigInt,
+        created_by -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(release_assets -> releases (release_id));
+diesel::allow_tables_to_appear_in_same_query!(release_assets, releases);

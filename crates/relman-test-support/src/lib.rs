@@ -1,5 +1,5 @@
 //! Test-only helpers shared by relman's crates: a fresh database per test on SQLite and PostgreSQL,
-//! and a real OCI registry process.
+//! a real OCI registry process, and a real S3-compatible server.
 
 #![expect(
     clippy::expect_used,
@@ -8,3 +8,4 @@
 
 pub mod db;
 pub mod registry;
+pub mod s3;
