@@ -8,6 +8,8 @@ use anyhow::{Context, bail};
 use relman_storage::SqliteSync;
 use serde::Deserialize;
 
+use crate::assets_config::{self, AssetsConfig, AssetsFile};
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +37,7 @@ pub struct FileConfig {
     protected_releases: Option<Vec<String>>,
     metrics_public: Option<bool>,
     feeds_public: Option<bool>,
+    assets: Option<AssetsFile>,
 }
 
 /// Overrides given on the command line.
@@ -89,6 +92,8 @@ pub struct Config {
     /// Whether the `/updates/v1/` feeds are served without a token (the default; otherwise they
     /// need the `read` scope).
     pub feeds_public: bool,
+    /// Where release asset bytes are kept, and how large they may be.
+    pub assets: AssetsConfig,
 }
 
 impl Default for Config {
@@ -109,6 +114,7 @@ impl Default for Config {
             protected_releases: Vec::new(),
             metrics_public: false,
             feeds_public: true,
+            assets: AssetsConfig::default(),
         }
     }
 }
@@ -214,6 +220,7 @@ impl Config {
                 };
             }
         }
+        c.assets.apply_env(var)?;
         c.secret_key = var("RELMAN_SECRET_KEY").filter(|k| !k.is_empty());
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
         if let Some(v) = flags.listen {
@@ -273,6 +280,9 @@ impl Config {
         if let Some(v) = f.feeds_public {
             self.feeds_public = v;
         }
+        if let Some(v) = &f.assets {
+            self.assets.apply_file(v);
+        }
         Ok(())
     }
 
@@ -293,7 +303,9 @@ pub fn unknown_env_keys(env: &[(String, String)]) -> Vec<String> {
                 && !k.starts_with("RELMAN_TEST_")
                 && !k.starts_with("RELMAN_REQUIRE_")
         })
-        .filter(|k| !ENV_KEYS.contains(&k.as_str()))
+        .filter(|k| {
+            !ENV_KEYS.contains(&k.as_str()) && !assets_config::ENV_KEYS.contains(&k.as_str())
+        })
         .cloned()
         .collect()
 }

@@ -1,5 +1,6 @@
 //! `relman-server`: reads configuration, opens the store, and serves the API.
 
+mod assets_config;
 mod config;
 mod export;
 mod keys;
@@ -12,7 +13,10 @@ use actix_web::HttpServer;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use relman_http::{AppState, Authenticator, HttpSettings, Metrics};
-use relman_service::{HttpConnector, RegistryClients, Service, ServiceError, SyncSchedule};
+use relman_objects::Objects;
+use relman_service::{
+    AssetStore, HttpConnector, RegistryClients, STALE_UPLOAD, Service, ServiceError, SyncSchedule,
+};
 use relman_storage::{DatabaseUrl, PoolOptions, Store};
 
 use crate::config::{Config, Flags, LogFormat};
@@ -163,9 +167,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("protected_releases: {e}"))?;
     // Keeps SQLite's write-ahead log bounded under constant reads (a no-op on PostgreSQL).
     actix_web::rt::spawn(store.clone().checkpoint_every(WAL_CHECKPOINT_INTERVAL));
+    let objects = Objects::open(&config.assets.objects(&config.data_dir)?)
+        .map_err(|e| anyhow::anyhow!("asset storage: {e}"))?;
+    // Told now rather than at the first upload: a bucket that does not answer is a setup error.
+    if let Err(e) = objects.check().await {
+        tracing::warn!(backend = objects.backend(), error = %e, "asset storage does not answer yet");
+    }
+    tracing::info!(
+        backend = objects.backend(),
+        max_bytes = config.assets.max_bytes,
+        "release assets"
+    );
     let service = Service::with_registry_clients(store, registries)
         .observed_by(Arc::clone(&metrics) as _)
-        .with_protected_releases(protected);
+        .with_protected_releases(protected)
+        .with_assets(AssetStore {
+            objects,
+            max_bytes: config.assets.max_bytes,
+        });
+    // Uploads a crash cut off, and bytes whose record is gone, are removed in the background.
+    actix_web::rt::spawn(sweep_assets(service.clone()));
     let key = service
         .ensure_signing_key()
         .await
@@ -291,5 +312,20 @@ async fn scheduled_sync(service: Service, mut schedule: SyncSchedule) {
             }
         }
         actix_web::rt::time::sleep(schedule.tick()).await;
+    }
+}
+
+/// How often the asset sweep runs (at start, then this often).
+const ASSET_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Removes uploads a crash cut off (older than [`STALE_UPLOAD`]) and bytes whose record is gone.
+async fn sweep_assets(service: Service) {
+    loop {
+        match service.sweep_assets(STALE_UPLOAD).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "swept unfinished or orphaned asset uploads"),
+            Err(e) => tracing::warn!(error = %e, "sweeping asset storage failed; retrying later"),
+        }
+        actix_web::rt::time::sleep(ASSET_SWEEP_INTERVAL).await;
     }
 }

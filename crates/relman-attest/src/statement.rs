@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use relman_domain::{Digest, Release};
+use relman_domain::{Asset, Digest, Release};
 use serde::{Deserialize, Serialize};
 
 use crate::RELEASE_PREDICATE_TYPE;
@@ -21,6 +21,8 @@ pub struct ReleaseSubjects<'a> {
     pub image_names: &'a [String],
     /// When it left draft.
     pub released_at: DateTime<Utc>,
+    /// The release's assets, frozen with it.
+    pub assets: &'a [Asset],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,6 +54,17 @@ struct Predicate<'a> {
     released_at: String,
     source_ref: Option<SourceRefOut<'a>>,
     members: Vec<MemberOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    assets: Vec<AssetOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssetOut<'a> {
+    name: &'a str,
+    size: u64,
+    content_type: &'a str,
+    sha256: &'a str,
 }
 
 #[derive(Serialize)]
@@ -141,6 +154,15 @@ pub fn release_statement(input: &ReleaseSubjects<'_>) -> Result<Vec<u8>, AttestE
                 .collect(),
         });
     }
+    // Assets are subjects too: a downloaded file is verified by its name and sha256.
+    let mut assets: Vec<&Asset> = input.assets.iter().collect();
+    assets.sort_by(|a, b| a.name.cmp(&b.name));
+    for asset in &assets {
+        subjects.push(Subject {
+            name: asset.name.to_string(),
+            digest: BTreeMap::from([("sha256".to_owned(), asset.sha256.clone())]),
+        });
+    }
     let mut seen = std::collections::BTreeSet::new();
     subjects.retain(|s| seen.insert((s.name.clone(), s.digest.clone())));
     let predicate = Predicate {
@@ -159,6 +181,15 @@ pub fn release_statement(input: &ReleaseSubjects<'_>) -> Result<Vec<u8>, AttestE
             scm_integration_id: s.scm_integration_id.map(|id| id.to_string()),
         }),
         members,
+        assets: assets
+            .iter()
+            .map(|a| AssetOut {
+                name: a.name.as_str(),
+                size: a.size,
+                content_type: &a.content_type,
+                sha256: &a.sha256,
+            })
+            .collect(),
     };
     let statement = Statement {
         kind: STATEMENT_TYPE.to_owned(),

@@ -1,6 +1,7 @@
 //! Request and response bodies: the API's wire shapes, camelCase JSON.
 
 pub mod aliases;
+pub mod assets;
 pub mod audit;
 pub mod components;
 pub mod deployments;

@@ -270,6 +270,17 @@ impl From<ServiceError> for ApiError {
             ServiceError::SyncInProgress { .. } => {
                 Self::new(ErrorCode::SyncInProgress, e.to_string())
             }
+            ServiceError::AssetTooLarge { .. } => {
+                Self::new(ErrorCode::PayloadTooLarge, e.to_string())
+            }
+            ServiceError::BadUpload { .. } => Self::new(ErrorCode::InvalidUpload, e.to_string()),
+            ServiceError::AssetStorage { ref message } => {
+                tracing::error!(error = %message, "asset storage failure");
+                Self::new(
+                    ErrorCode::AssetStorageUnavailable,
+                    "asset storage is unavailable; retry later",
+                )
+            }
             ServiceError::NotReady(ref source) => {
                 tracing::warn!(error = %source, chain = ?source, "not ready");
                 Self::new(

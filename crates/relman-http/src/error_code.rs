@@ -46,6 +46,8 @@ error_codes! {
     ValidationFailed = (400, "validation_failed"),
     /// The body could not be read.
     InvalidBody = (400, "invalid_body"),
+    /// An asset upload that is not a well-formed multipart body with one file part, or that broke off.
+    InvalidUpload = (400, "invalid_upload"),
     /// Release members name one component twice.
     DuplicateComponent = (400, "duplicate_component"),
     /// A release with no members.
@@ -88,7 +90,9 @@ error_codes! {
     SyncInProgress = (409, "sync_in_progress"),
     /// The body exceeds the size limit.
     PayloadTooLarge = (413, "payload_too_large"),
-    /// The body is not `application/json`.
+    /// A `Range` that asks for no byte of the asset; `Content-Range` gives its size.
+    RangeNotSatisfiable = (416, "range_not_satisfiable"),
+    /// The body's media type is not the one the operation takes (JSON; multipart/form-data for asset uploads).
     UnsupportedMediaType = (415, "unsupported_media_type"),
     /// A member, or a tag the registry does not have, cannot be resolved.
     UnresolvableVersion = (422, "unresolvable_version"),
@@ -110,6 +114,8 @@ error_codes! {
     AliasPushFailed = (502, "alias_push_failed"),
     /// The database is unreachable or not migrated, or the server is shutting down.
     NotReady = (503, "not_ready"),
+    /// The asset store (folder or S3 bucket) failed or is not configured; nothing was changed.
+    AssetStorageUnavailable = (503, "asset_storage_unavailable"),
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! One module per resource; handlers parse, call the service, and map.
 
 pub mod aliases;
+pub mod assets;
 pub mod audit;
 pub mod components;
 pub mod deployments;

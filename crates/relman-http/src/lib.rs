@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod byte_range;
 pub mod conditional;
 pub mod docs_page;
 pub mod dto;
@@ -38,8 +39,8 @@ pub use metrics::{Metrics, MetricsPublic};
 pub use state::{AppState, Draining, FeedsPublic, HttpSettings};
 
 use handlers::{aliases, audit, components, feeds, integrations, meta, releases, signing};
+use handlers::{assets, release_notes, tokens, version_maps, yanks};
 use handlers::{deployments, environments};
-use handlers::{release_notes, tokens, version_maps, yanks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,6 +61,7 @@ use handlers::{release_notes, tokens, version_maps, yanks};
         (name = "audit", description = "Who changed what, when"),
         (name = "tokens", description = "Scoped API tokens"),
         (name = "signing", description = "Release signing keys, attestations and their attachments to images"),
+        (name = "assets", description = "Files attached to releases: uploaded while draft, frozen and signed with the release"),
         (name = "updates", description = "Update-discovery feeds (seed 004): latest, per-major and per-minor version files, public by default"),
         (name = "operations", description = "Health, readiness, metrics and API documents"),
     )
@@ -112,6 +114,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(releases::deprecate_release)
                 .service(releases::compare_releases)
                 .service(release_notes::generate_release_notes)
+                .service(assets::upload_release_asset)
+                .service(assets::list_release_assets)
+                .service(assets::download_release_asset)
+                .service(assets::get_release_asset)
+                .service(assets::update_release_asset)
+                .service(assets::delete_release_asset)
                 .service(releases::get_release_state)
                 .service(signing::get_release_attestation)
                 .service(signing::list_release_attachments)

@@ -69,6 +69,43 @@ impl Objects {
         }
     }
 
+    /// Removes an object and, on the filesystem, anything an interrupted upload of it staged
+    /// (object_store stages `<key>#<n>` files next to it until the upload completes).
+    pub async fn discard(&self, key: &ObjectKey) -> Result<(), ObjectsError> {
+        self.delete(key).await?;
+        let Some(root) = &self.local_root else {
+            return Ok(());
+        };
+        let path = root.join(key.as_str());
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(());
+        };
+        let staged = format!("{}#", name.to_string_lossy());
+        let folder = folder.to_owned();
+        let backend = self.backend;
+        tokio::task::spawn_blocking(move || {
+            let entries = match std::fs::read_dir(&folder) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                let entry = entry?;
+                if entry.file_name().to_string_lossy().starts_with(&staged) {
+                    std::fs::remove_file(entry.path())?;
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r)
+        .map_err(|e| ObjectsError::Store {
+            backend,
+            message: format!("removing staged parts: {e}"),
+        })
+    }
+
     /// The objects under `prefix`, for sweeping orphans.
     pub async fn list(&self, prefix: &ObjectKey) -> Result<Vec<ObjectInfo>, ObjectsError> {
         self.store

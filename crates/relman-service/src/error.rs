@@ -24,6 +24,8 @@ pub enum Resource {
     Token,
     /// A release signing key.
     SigningKey,
+    /// A file attached to a release.
+    Asset,
 }
 
 impl fmt::Display for Resource {
@@ -37,6 +39,7 @@ impl fmt::Display for Resource {
             Self::Deployment => "deployment",
             Self::Token => "API token",
             Self::SigningKey => "signing key",
+            Self::Asset => "asset",
         })
     }
 }
@@ -281,6 +284,24 @@ pub enum ServiceError {
         /// The alias tag, e.g. `v2.3`.
         alias: String,
         /// The registry's answer.
+        message: String,
+    },
+    /// An upload grew past the configured asset size limit; nothing was kept.
+    #[error("the asset is larger than the limit of {limit} bytes")]
+    AssetTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The upload itself was malformed or broke off; nothing was kept.
+    #[error("the upload failed: {message}")]
+    BadUpload {
+        /// What was wrong with it.
+        message: String,
+    },
+    /// The asset store (folder or bucket) failed or is not configured; nothing was changed.
+    #[error("asset storage failed: {message}")]
+    AssetStorage {
+        /// What happened.
         message: String,
     },
     /// The registry failed; nothing was changed.

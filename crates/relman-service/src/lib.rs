@@ -5,6 +5,7 @@
 //! `relman-storage`; this crate sequences them.
 
 mod aliases;
+mod assets;
 mod attachments;
 mod audit;
 pub mod bounded;
@@ -36,6 +37,7 @@ mod version_pages;
 mod yank;
 
 pub use aliases::{AliasChange, AppliedAlias};
+pub use assets::{AssetPatch, AssetStore, AssetUpload, DEFAULT_MAX_ASSET_BYTES, STALE_UPLOAD};
 pub use audit::AuditQuery;
 pub use components::{ChannelRuleInput, ComponentInput, ComponentPatch};
 pub use deployments::{CompleteInput, DeploymentQuery};
@@ -53,6 +55,7 @@ pub use release_input::{
     SourceRefInput,
 };
 pub use releases::{DEFAULT_PAGE_SIZE, EnvironmentState, MAX_PAGE_SIZE, Page};
+pub use relman_objects::{ObjectRead, ObjectsError};
 pub use relman_registry::RequestOutcome;
 pub use relman_storage::PoolState;
 pub use schedule::SyncSchedule;
@@ -94,6 +97,8 @@ pub struct Service {
     version_lists: Arc<read_cache::ReadCache<version_pages::VersionListKey, VersionList>>,
     /// Update feeds by component key, forgotten with the version lists.
     feeds: Arc<read_cache::ReadCache<String, Arc<relman_domain::Feed>>>,
+    /// Where release asset bytes go; `None` refuses asset operations with 503.
+    assets: Option<Arc<AssetStore>>,
     /// The latest release's id, forgotten with the release counts.
     latest_ids: Arc<read_cache::ReadCache<(), Option<uuid::Uuid>>>,
 }
@@ -125,6 +130,7 @@ impl Service {
             version_lists: Arc::default(),
             feeds: Arc::default(),
             latest_ids: Arc::default(),
+            assets: None,
         }
     }
 
@@ -138,6 +144,13 @@ impl Service {
     pub(crate) fn forget_version_reads(&self) {
         self.version_lists.invalidate();
         self.feeds.invalidate();
+    }
+
+    /// Keeps release asset bytes in `assets`.
+    #[must_use]
+    pub fn with_assets(mut self, assets: AssetStore) -> Self {
+        self.assets = Some(Arc::new(assets));
+        self
     }
 
     /// Releases whose names match these patterns may be deprecated or deleted by admins only.

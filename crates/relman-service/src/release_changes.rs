@@ -306,6 +306,8 @@ impl Service {
                 key: key.to_owned(),
                 detail: e.to_string(),
             })?;
+            // Asset records go with the release; their bytes are removed once it is gone.
+            let asset_ids = self.store.asset_ids_of(current.id).await?;
             let event = AuditEvent::new(
                 actor,
                 crate::now(),
@@ -321,6 +323,7 @@ impl Service {
             self.release_cache.forget(current.id);
             self.forget_release_reads();
             if deleted? {
+                self.remove_release_bytes(current.id, asset_ids).await;
                 return Ok(());
             }
         }

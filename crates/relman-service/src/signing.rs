@@ -229,10 +229,15 @@ impl Service {
             }
             names.push(name);
         }
+        // Read before the status change's compare-and-set: every asset change moves the
+        // draft's `updated_at`, so assets that change after this read fail that write and the
+        // release is signed again with them.
+        let assets = self.store.assets_of(release.id).await?;
         let payload = release_statement(&ReleaseSubjects {
             release,
             image_names: &names,
             released_at: now,
+            assets: &assets,
         })
         .map_err(|e| StorageError::Corrupt(format!("the release statement: {e}")))?;
         let envelope = key.sign(IN_TOTO_PAYLOAD_TYPE, &payload);

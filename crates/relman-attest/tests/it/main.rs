@@ -204,13 +204,63 @@ mod statement {
     }
 
     fn statement(release: &Release) -> Vec<u8> {
+        statement_with(release, &[])
+    }
+
+    fn statement_with(release: &Release, assets: &[relman_domain::Asset]) -> Vec<u8> {
         let names = vec!["ghcr.io/acme/api".to_owned(), "ghcr.io/acme/web".to_owned()];
         release_statement(&ReleaseSubjects {
             release,
             image_names: &names,
             released_at: Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).unwrap(),
+            assets,
         })
         .unwrap()
+    }
+
+    fn asset(name: &str, sha256: &str) -> relman_domain::Asset {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        relman_domain::Asset {
+            id: Uuid::nil(),
+            release_id: Uuid::nil(),
+            name: name.parse().unwrap(),
+            label: None,
+            content_type: "application/gzip".into(),
+            size: 42,
+            sha256: sha256.into(),
+            download_count: 0,
+            created_at: at,
+            created_by: "alice".into(),
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn assets_are_subjects_by_name_and_sha256() {
+        let r = release();
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let assets = [asset("tool-linux.tar.gz", &b), asset("SHA256SUMS", &a)];
+        let bytes = statement_with(&r, &assets);
+        let subjects = statement_subjects(&bytes).unwrap();
+        assert_eq!(
+            &subjects[4..],
+            [
+                ("SHA256SUMS".to_owned(), format!("sha256:{a}")),
+                ("tool-linux.tar.gz".to_owned(), format!("sha256:{b}")),
+            ],
+            "after the images, by name"
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(doc["predicate"]["assets"][1]["size"], 42);
+        assert_eq!(
+            doc["predicate"]["assets"][0]["contentType"],
+            "application/gzip"
+        );
+        let plain: serde_json::Value = serde_json::from_slice(&statement(&r)).unwrap();
+        assert!(
+            plain["predicate"].get("assets").is_none(),
+            "left out without assets"
+        );
     }
 
     #[test]
@@ -248,6 +298,7 @@ mod statement {
             release: &r,
             image_names: &one,
             released_at: Utc::now(),
+            assets: &[],
         });
         assert!(err.is_err());
     }
@@ -262,8 +313,10 @@ mod statement {
             repository: Some("acme/app".into()),
             ..Default::default()
         });
-        let doc: serde_json::Value = serde_json::from_slice(&statement(&r)).unwrap();
+        let assets = [asset("notes.txt", &"c".repeat(64))];
+        let doc: serde_json::Value = serde_json::from_slice(&statement_with(&r, &assets)).unwrap();
         let predicate = &doc["predicate"];
+        let asset_schema = &schema["properties"]["assets"]["items"];
         let member_schema = &schema["properties"]["members"]["items"];
         let platform_schema = &member_schema["properties"]["platforms"]["items"];
         let checks = [
@@ -271,6 +324,7 @@ mod statement {
             (&schema["properties"]["sourceRef"], &predicate["sourceRef"]),
             (member_schema, &predicate["members"][1]),
             (platform_schema, &predicate["members"][1]["platforms"][0]),
+            (asset_schema, &predicate["assets"][0]),
         ];
         for (schema, value) in checks {
             let emitted: Vec<&String> = value.as_object().unwrap().keys().collect();

@@ -7,6 +7,7 @@
 )]
 
 mod access;
+mod assets;
 mod audit;
 mod components;
 mod environments;
