@@ -1,8 +1,4 @@
-//! relman's pure domain model.
-//!
-//! Everything here is plain data and pure functions: no I/O, no async, no serialization framework,
-//! no database or HTTP types. The outer crates translate to and from these types at their edges,
-//! through `Display` / `FromStr` for identity types.
+#![doc = include_str!("../README.md")]
 
 mod asset;
 mod audit;
@@ -28,7 +24,7 @@ pub use component::{
     Component, ComponentName, LatestAlias, MAX_SYNC_INTERVAL_SECONDS, MIN_SYNC_INTERVAL_SECONDS,
     TagPattern, VersioningStrategy, validate_image_repository, validate_sync_interval,
 };
-pub use digest::{Digest, DigestAlgorithm};
+pub use digest::{Digest, DigestAlgorithm, DigestError};
 pub use error::{FieldError, ValidationError};
 pub use integration::{
     IntegrationAuth, IntegrationName, IntegrationSummary, MAX_CONCURRENCY_LIMIT,

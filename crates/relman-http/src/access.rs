@@ -16,11 +16,11 @@ use relman_service::Service;
 
 use crate::auth::{Authenticator, Principal};
 use crate::error::ApiError;
-use crate::error_code::ErrorCode;
 use crate::fallback::RouteTable;
 use crate::metrics::{METRICS_PATH, MetricsPublic};
 use crate::rate_limit::{RateLimits, add_budget_headers};
 use crate::request_id::RequestId;
+use relman_wire::ErrorCode;
 
 /// Paths anyone may call, without a token.
 pub const PUBLIC_PATHS: &[&str] = &["/healthz", "/readyz", "/openapi.json", "/docs"];

@@ -8,40 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use relman_domain::ValidationError;
 use relman_service::ServiceError;
 
-pub use crate::error_code::ErrorCode;
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// Media type of every error body.
-pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One invalid field.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FieldProblem {
-    /// The field, as the client spelled it (`components[1].digest`).
-    pub field: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-/// An error response (RFC 9457 problem details).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the problem type: `urn:relman:problem:<code>`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// A short summary of the problem type.
-    pub title: String,
-    /// The HTTP status code.
-    pub status: u16,
-    /// What went wrong in this occurrence.
-    pub detail: String,
-    /// Stable, machine-readable error code (see docs/ERRORS.md).
-    pub code: ErrorCode,
-    /// Per-field errors, for validation failures.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<FieldProblem>>,
-}
+pub use relman_wire::{ErrorCode, FieldProblem, PROBLEM_JSON, Problem};
 
 /// An error on its way to becoming a problem response.
 #[derive(Debug)]
@@ -58,7 +25,8 @@ impl ApiError {
     /// An error with a code from the catalogue (which decides the status) and a detail.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            status: code.status(),
+            status: StatusCode::from_u16(code.status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
             detail: detail.into(),
             errors: None,
@@ -117,7 +85,7 @@ impl ApiError {
 
     pub(crate) fn problem(&self) -> Problem {
         Problem {
-            type_: format!("urn:relman:problem:{}", self.code.as_str()),
+            type_: Problem::type_uri(self.code),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),

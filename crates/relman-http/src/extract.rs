@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldProblem};
-use crate::error_code::ErrorCode;
+use relman_wire::ErrorCode;
 
 /// Limits for request bodies, registered as app data.
 #[derive(Debug, Clone, Copy)]

@@ -7,7 +7,7 @@ use regex::Regex;
 use utoipa::openapi::OpenApi;
 
 use crate::error::ApiError;
-use crate::error_code::ErrorCode;
+use relman_wire::ErrorCode;
 
 /// Path templates of the API with the methods each accepts.
 pub struct RouteTable {

@@ -14,7 +14,7 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 
 use crate::error::PROBLEM_JSON;
-use crate::error_code::ErrorCode;
+use relman_wire::ErrorCode;
 
 /// Operations that answer 201 with `Location` (they call `handlers::created`).
 pub const LOCATION_ON_201: [&str; 7] = [
@@ -237,7 +237,7 @@ fn document_operation(authenticated: bool, op: &mut Operation) {
         {
             let codes: Vec<String> = ErrorCode::ALL
                 .iter()
-                .filter(|c| c.status().as_u16() == code)
+                .filter(|c| c.status() == code)
                 .filter(|c| applies(**c, &id, has_body))
                 .map(|c| format!("`{}`", c.as_str()))
                 .collect();

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::error_code::ErrorCode;
+use relman_wire::ErrorCode;
 
 type Limiter = RateLimiter<
     governor::state::NotKeyed,

@@ -14,9 +14,9 @@ use relman_service::bounded::BoundedMap;
 use uuid::Uuid;
 
 use crate::conditional::TaggedBody;
-use crate::dto::releases::ReleaseResponse;
 use crate::error::ApiError;
-use crate::error_code::ErrorCode;
+use relman_wire::ErrorCode;
+use relman_wire::releases::ReleaseResponse;
 
 /// A release version and whether it was the latest release when serialized.
 type BodyKey = (Uuid, DateTime<Utc>, bool);

@@ -32,7 +32,7 @@ pub struct VersionMapInput {
 pub struct VersionsQuery {
     /// Only this channel.
     pub channel: Option<String>,
-    /// At most this many, newest first ([`DEFAULT_VERSIONS_LIMIT`] when absent).
+    /// At most this many, newest first ([`DEFAULT_VERSIONS_LIMIT`](crate::DEFAULT_VERSIONS_LIMIT) when absent).
     pub limit: Option<u32>,
     /// Continue after the page that handed out this cursor.
     pub cursor: Option<String>,
@@ -49,7 +49,7 @@ pub struct VersionMapQuery {
     pub channel: Option<String>,
     /// Only this source (`sync` or `manual`).
     pub source: Option<String>,
-    /// At most this many ([`DEFAULT_VERSIONS_LIMIT`] when absent).
+    /// At most this many ([`DEFAULT_VERSIONS_LIMIT`](crate::DEFAULT_VERSIONS_LIMIT) when absent).
     pub limit: Option<u32>,
     /// Continue after the page that handed out this cursor.
     pub cursor: Option<String>,

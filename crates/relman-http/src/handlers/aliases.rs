@@ -4,11 +4,10 @@ use actix_web::{HttpResponse, get, post, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::aliases::{
-    AliasResponse, AppliedAliasResponse, ApplyAliasesRequest, ApplyAliasesResponse,
-};
+use crate::convert::IntoWire;
 use crate::error::{ApiError, Problem};
 use crate::extract::OptionalJsonBody;
+use relman_wire::aliases::{AliasResponse, ApplyAliasesRequest, ApplyAliasesResponse};
 
 /// The component's floating tags (`latest`, `vX`, `vX.Y`, `vX.Y.Z`) computed from its stable,
 /// unyanked, present versions; `latest` is left out when the component's `latestAlias` is
@@ -66,9 +65,6 @@ pub async fn apply_component_aliases(
     let applied = service.apply_aliases(&who.as_actor(), &id, dry_run).await?;
     Ok(HttpResponse::Ok().json(ApplyAliasesResponse {
         dry_run,
-        aliases: applied
-            .into_iter()
-            .map(AppliedAliasResponse::from)
-            .collect(),
+        aliases: applied.into_iter().map(IntoWire::into_wire).collect(),
     }))
 }

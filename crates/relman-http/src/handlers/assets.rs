@@ -15,13 +15,14 @@ use relman_service::{AssetUpload, ObjectRead, Service};
 use crate::auth::Principal;
 use crate::byte_range::{self, ByteRange};
 use crate::conditional::if_none_match;
-use crate::dto::assets::{
-    AssetBytes, AssetResponse, AssetUploadForm, AssetUploadParams, UpdateAssetRequest,
-};
+use crate::convert::IntoInput;
 use crate::error::{ApiError, Problem};
-use crate::error_code::ErrorCode;
 use crate::extract::{JsonBody, QueryParams};
 use crate::handlers::created;
+use relman_wire::ErrorCode;
+use relman_wire::assets::{
+    AssetBytes, AssetResponse, AssetUploadForm, AssetUploadParams, UpdateAssetRequest,
+};
 
 /// Text fields of the form are short; more is not a name or a label.
 const TEXT_FIELD_LIMIT: usize = 4096;
@@ -388,7 +389,7 @@ pub async fn update_release_asset(
 ) -> Result<HttpResponse, ApiError> {
     let (id, asset_id) = path.into_inner();
     let asset = service
-        .update_asset(&who.as_actor(), &id, &asset_id, body.into())
+        .update_asset(&who.as_actor(), &id, &asset_id, body.into_input())
         .await?;
     Ok(HttpResponse::Ok().json(AssetResponse::from(asset)))
 }

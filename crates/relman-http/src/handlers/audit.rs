@@ -4,11 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::audit::{AuditEventListResponse, AuditEventParams};
-use crate::dto::releases::PageMeta;
+use crate::convert::IntoInput;
 use crate::error::{ApiError, Problem};
 use crate::extract::QueryParams;
 use crate::link::add_next_link;
+use relman_wire::audit::{AuditEventListResponse, AuditEventParams};
 
 /// Lists audit events, newest first: every change relman recorded, with actor and request id.
 #[utoipa::path(
@@ -28,11 +28,11 @@ pub async fn list_audit_events(
     service: web::Data<Service>,
     QueryParams(params): QueryParams<AuditEventParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service.list_audit_events(params.into()).await?;
+    let page = service.list_audit_events(params.into_input()).await?;
     let mut response = HttpResponse::Ok();
     add_next_link(&mut response, &req, page.next_cursor.as_deref());
     Ok(response.json(AuditEventListResponse {
-        meta: PageMeta::of(&page),
+        meta: crate::convert::page_meta(&page),
         data: page.items.into_iter().map(Into::into).collect(),
     }))
 }

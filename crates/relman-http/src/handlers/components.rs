@@ -4,16 +4,17 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use relman_service::{Service, SyncOptions};
 
 use crate::auth::Principal;
-use crate::dto::components::{ComponentResponse, CreateComponentRequest, UpdateComponentRequest};
-use crate::dto::slice::SliceParams;
-use crate::dto::versions::{
-    RetagResponse, SyncParams, SyncRequest, SyncResponse, VersionResponse, VersionsParams,
-};
+use crate::convert::{IntoInput, IntoWire};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::handlers::created;
 use crate::handlers::version_maps::version_page;
 use crate::link::add_next_link;
+use relman_wire::components::{ComponentResponse, CreateComponentRequest, UpdateComponentRequest};
+use relman_wire::slice::SliceParams;
+use relman_wire::versions::{
+    RetagResponse, SyncParams, SyncRequest, SyncResponse, VersionResponse, VersionsParams,
+};
 
 /// Registers a container component.
 #[utoipa::path(
@@ -35,7 +36,7 @@ pub async fn create_component(
     JsonBody(body): JsonBody<CreateComponentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let c = service
-        .create_component(&who.as_actor(), body.into())
+        .create_component(&who.as_actor(), body.into_input())
         .await?;
     let location = format!("/api/v1/components/{}", c.id);
     Ok(created(location, &ComponentResponse::from(c)))
@@ -107,7 +108,7 @@ pub async fn update_component(
     JsonBody(body): JsonBody<UpdateComponentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let c = service
-        .update_component(&who.as_actor(), &id, body.into())
+        .update_component(&who.as_actor(), &id, body.into_input())
         .await?;
     Ok(HttpResponse::Ok().json(ComponentResponse::from(c)))
 }
@@ -154,7 +155,9 @@ pub async fn list_component_versions(
     QueryParams(params): QueryParams<VersionsParams>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service.list_component_versions(&id, params.into()).await?;
+    let page = service
+        .list_component_versions(&id, params.into_input())
+        .await?;
     Ok(version_page(&req, page))
 }
 
@@ -188,7 +191,7 @@ pub async fn sync_component_versions(
         changes_only: params.verbose == Some(false),
     };
     let report = service.sync_versions(&who.as_actor(), &id, options).await?;
-    Ok(HttpResponse::Ok().json(SyncResponse::from(report)))
+    Ok(HttpResponse::Ok().json(report.into_wire()))
 }
 
 /// Lists the re-pushes syncs detected: tags seen pointing at a new digest, newest first, `limit`
@@ -212,7 +215,7 @@ pub async fn list_component_retags(
     id: web::Path<String>,
     QueryParams(params): QueryParams<SliceParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let slice = service.list_retags(&id, params.into()).await?;
+    let slice = service.list_retags(&id, params.into_input()).await?;
     let list: Vec<RetagResponse> = slice.items.into_iter().map(Into::into).collect();
     let mut response = HttpResponse::Ok();
     add_next_link(&mut response, &req, slice.next_cursor.as_deref());

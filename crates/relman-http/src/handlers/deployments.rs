@@ -4,14 +4,15 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::deployments::{
-    CompleteDeploymentRequest, DeploymentListParams, DeploymentListResponse, DeploymentResponse,
-    PromoteRequest,
-};
+use crate::convert::{IntoInput, IntoWire};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::handlers::created;
 use crate::link::add_next_link;
+use relman_wire::deployments::{
+    CompleteDeploymentRequest, DeploymentListParams, DeploymentListResponse, DeploymentResponse,
+    PromoteRequest,
+};
 
 /// Promotes a release to an environment: opens a deployment there (status `in_progress`) and
 /// moves the release to `promoting`. A CD tool performs it and reports with
@@ -67,7 +68,7 @@ pub async fn complete_deployment(
     JsonBody(body): JsonBody<CompleteDeploymentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let deployment = service
-        .complete_deployment(&who.as_actor(), &id, body.into())
+        .complete_deployment(&who.as_actor(), &id, body.into_input())
         .await?;
     Ok(HttpResponse::Ok().json(DeploymentResponse::from(deployment)))
 }
@@ -91,10 +92,10 @@ pub async fn list_deployments(
     service: web::Data<Service>,
     QueryParams(params): QueryParams<DeploymentListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service.list_deployments(params.into()).await?;
+    let page = service.list_deployments(params.into_input()).await?;
     let mut response = HttpResponse::Ok();
     add_next_link(&mut response, &req, page.next_cursor.as_deref());
-    Ok(response.json(DeploymentListResponse::from(page)))
+    Ok(response.json(page.into_wire()))
 }
 
 /// Gets one deployment.

@@ -4,13 +4,14 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::environments::{
-    CreateEnvironmentRequest, EnvironmentResponse, UpdateEnvironmentRequest,
-};
-use crate::dto::releases::ReleaseResponse;
+use crate::convert::IntoInput;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::handlers::created;
+use relman_wire::environments::{
+    CreateEnvironmentRequest, EnvironmentResponse, UpdateEnvironmentRequest,
+};
+use relman_wire::releases::ReleaseResponse;
 
 /// Creates an environment.
 #[utoipa::path(
@@ -32,7 +33,7 @@ pub async fn create_environment(
     JsonBody(body): JsonBody<CreateEnvironmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let env = service
-        .create_environment(&who.as_actor(), body.into())
+        .create_environment(&who.as_actor(), body.into_input())
         .await?;
     let location = format!("/api/v1/environments/{}", env.id);
     Ok(created(location, &EnvironmentResponse::from(env)))
@@ -104,7 +105,7 @@ pub async fn update_environment(
     JsonBody(body): JsonBody<UpdateEnvironmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let env = service
-        .update_environment(&who.as_actor(), &id, body.into())
+        .update_environment(&who.as_actor(), &id, body.into_input())
         .await?;
     Ok(HttpResponse::Ok().json(EnvironmentResponse::from(env)))
 }

@@ -9,9 +9,9 @@ use relman_service::{FeedFile, Service};
 
 use crate::FeedsPublic;
 use crate::conditional::TaggedBody;
-use crate::dto::aliases::{FeedLatestBody, FeedListBody};
 use crate::error::{ApiError, Problem};
-use crate::error_code::ErrorCode;
+use relman_wire::ErrorCode;
+use relman_wire::aliases::{FeedLatestBody, FeedListBody};
 
 /// How long a client or CDN may reuse a feed file before asking again (with `If-None-Match`).
 const MAX_AGE_SECONDS: u32 = 60;

@@ -4,12 +4,13 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::integrations::{
-    CreateIntegrationRequest, IntegrationResponse, UpdateIntegrationRequest,
-};
+use crate::convert::{IntoInput, IntoWire};
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::handlers::created;
+use relman_wire::integrations::{
+    CreateIntegrationRequest, IntegrationResponse, UpdateIntegrationRequest,
+};
 
 /// Registers a container registry.
 #[utoipa::path(
@@ -30,7 +31,7 @@ pub async fn create_registry_integration(
     JsonBody(body): JsonBody<CreateIntegrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let i = service
-        .create_integration(&who.as_actor(), body.into())
+        .create_integration(&who.as_actor(), body.into_input())
         .await?;
     let location = format!("/api/v1/registry-integrations/{}", i.id);
     Ok(created(location, &IntegrationResponse::from(&i)))
@@ -103,7 +104,7 @@ pub async fn update_registry_integration(
     JsonBody(body): JsonBody<UpdateIntegrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let i = service
-        .update_integration(&who.as_actor(), &id, body.into())
+        .update_integration(&who.as_actor(), &id, body.into_input())
         .await?;
     Ok(HttpResponse::Ok().json(IntegrationResponse::from(&i)))
 }
@@ -137,7 +138,7 @@ pub async fn delete_registry_integration(
     operation_id = "test_registry_integration",
     params(("id" = String, Path, description = "Integration UUID or name")),
     responses(
-        (status = 200, description = "The check's outcome", body = crate::dto::integrations::IntegrationTestResponse),
+        (status = 200, description = "The check's outcome", body = relman_wire::integrations::IntegrationTestResponse),
         (status = 404, description = "No such integration", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -149,9 +150,6 @@ pub async fn test_registry_integration(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let check = service.test_integration(&id).await?;
-    Ok(
-        HttpResponse::Ok().json(crate::dto::integrations::IntegrationTestResponse::from(
-            check,
-        )),
-    )
+    let body: relman_wire::integrations::IntegrationTestResponse = check.into_wire();
+    Ok(HttpResponse::Ok().json(body))
 }

@@ -3,20 +3,11 @@
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, get, web};
 use relman_service::Service;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
-use crate::error_code::ErrorCode;
 use crate::state::{ApiDocuments, Draining};
-
-/// Health or readiness.
-#[derive(Serialize, ToSchema)]
-pub struct HealthResponse {
-    /// `ok` when healthy or ready.
-    #[schema(example = "ok")]
-    pub status: String,
-}
+use relman_wire::ErrorCode;
+use relman_wire::meta::HealthResponse;
 
 /// The process is up.
 #[utoipa::path(
@@ -62,7 +53,7 @@ pub async fn readyz(
 #[utoipa::path(
     tag = "operations",
     operation_id = "get_openapi",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = crate::dto::schemas::OpenApiDocument))
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = relman_wire::schemas::OpenApiDocument))
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json(docs: web::Data<ApiDocuments>) -> HttpResponse {

@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, post, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::release_notes::{GenerateNotesRequest, GeneratedNotesResponse};
 use crate::error::{ApiError, Problem};
 use crate::extract::OptionalJsonBody;
+use relman_wire::release_notes::{GenerateNotesRequest, GeneratedNotesResponse};
 
 /// Writes release notes from what changed since the previous release: components changed
 /// (from→to version and digest, with a link to the source revision range when both images carry
@@ -39,5 +39,5 @@ pub async fn generate_release_notes(
         .generate_release_notes(&who.as_actor(), &id, body.previous.as_deref(), apply)
         .await?;
     let latest = service.latest_release_id().await?;
-    Ok(HttpResponse::Ok().json(GeneratedNotesResponse::new(generated, apply, latest)))
+    Ok(HttpResponse::Ok().json(crate::convert::generated_notes(generated, apply, latest)))
 }

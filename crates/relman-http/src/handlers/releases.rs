@@ -9,17 +9,18 @@ use relman_domain::Scope;
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::enums::ReleaseStatusName;
-use crate::dto::release_reports::{ComparisonResponse, ReleaseStateResponse};
-use crate::dto::releases::{
-    CreateReleaseRequest, DeprecateRequest, FromLatestRequest, ReleaseListParams,
-    ReleaseListResponse, ReleaseResponse, UpdateReleaseRequest,
-};
+use crate::convert::{IntoInput, IntoWire};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, OptionalJsonBody, QueryParams};
 use crate::handlers::created;
 use crate::link::add_next_link;
 use crate::release_bodies::ReleaseBodies;
+use relman_wire::enums::ReleaseStatusName;
+use relman_wire::release_reports::{ComparisonResponse, ReleaseStateResponse};
+use relman_wire::releases::{
+    CreateReleaseRequest, DeprecateRequest, FromLatestRequest, ReleaseListParams,
+    ReleaseListResponse, ReleaseResponse, UpdateReleaseRequest,
+};
 
 /// A freshly created (or idempotently found) release is a draft, or an existing release whose
 /// latest-ness is looked up.
@@ -60,7 +61,9 @@ pub async fn create_release(
     service: web::Data<Service>,
     JsonBody(body): JsonBody<CreateReleaseRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (release, created) = service.create_release(&who.as_actor(), body.into()).await?;
+    let (release, created) = service
+        .create_release(&who.as_actor(), body.into_input())
+        .await?;
     created_or_existing(&service, release, created).await
 }
 
@@ -87,7 +90,7 @@ pub async fn create_release_from_latest(
     JsonBody(body): JsonBody<FromLatestRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (release, created) = service
-        .create_release_from_latest(&who.as_actor(), body.into())
+        .create_release_from_latest(&who.as_actor(), body.into_input())
         .await?;
     created_or_existing(&service, release, created).await
 }
@@ -111,11 +114,11 @@ pub async fn list_releases(
     service: web::Data<Service>,
     QueryParams(params): QueryParams<ReleaseListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service.list_releases(params.into()).await?;
+    let page = service.list_releases(params.into_input()).await?;
     let mut response = HttpResponse::Ok();
     add_next_link(&mut response, &req, page.next_cursor.as_deref());
     let latest = service.latest_release_id().await?;
-    Ok(response.json(ReleaseListResponse::new(page, latest)))
+    Ok(response.json(crate::convert::release_list(page, latest)))
 }
 
 /// Conditional-request documentation shared by the release reads.
@@ -209,7 +212,7 @@ pub async fn update_release(
             .await?;
     }
     let release = service
-        .update_release(&who.as_actor(), &id, body.into())
+        .update_release(&who.as_actor(), &id, body.into_input())
         .await?;
     let latest = service.latest_release_id().await?;
     Ok(HttpResponse::Ok().json(ReleaseResponse::new(release, latest)))
@@ -315,5 +318,5 @@ pub async fn get_release_state(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let states = service.release_state(&id).await?;
-    Ok(HttpResponse::Ok().json(ReleaseStateResponse::from(states)))
+    Ok(HttpResponse::Ok().json(states.into_wire()))
 }

@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, get, post, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::signing::{AttachmentResponse, EnvelopeResponse, SigningKeyResponse};
+use crate::convert::IntoWire;
 use crate::error::{ApiError, Problem};
+use relman_wire::signing::{AttachmentResponse, EnvelopeResponse, SigningKeyResponse};
 
 /// The signing keys: the active one and every retired one, whose signatures still verify.
 #[utoipa::path(
@@ -23,7 +24,7 @@ pub async fn list_signing_keys(
         .signing_keys()
         .await?
         .into_iter()
-        .map(Into::into)
+        .map(IntoWire::into_wire)
         .collect();
     Ok(HttpResponse::Ok().json(keys))
 }
@@ -44,7 +45,7 @@ pub async fn rotate_signing_key(
     service: web::Data<Service>,
 ) -> Result<HttpResponse, ApiError> {
     let key = service.rotate_signing_key(&who.as_actor()).await?;
-    Ok(HttpResponse::Created().json(SigningKeyResponse::from(key)))
+    Ok(HttpResponse::Created().json(key.into_wire()))
 }
 
 /// The release's signed attestation: a DSSE envelope of an in-toto Statement v1, written when

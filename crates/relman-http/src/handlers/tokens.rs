@@ -4,9 +4,10 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::tokens::{CreateTokenRequest, CreatedTokenResponse, TokenResponse};
+use crate::convert::IntoInput;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use relman_wire::tokens::{CreateTokenRequest, CreatedTokenResponse, TokenResponse};
 
 /// Creates a token. The answer is the only place its secret ever appears.
 #[utoipa::path(
@@ -26,7 +27,9 @@ pub async fn create_token(
     service: web::Data<Service>,
     JsonBody(body): JsonBody<CreateTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let issued = service.create_token(&who.as_actor(), body.into()).await?;
+    let issued = service
+        .create_token(&who.as_actor(), body.into_input())
+        .await?;
     let location = format!("/api/v1/tokens/{}", issued.token.id);
     Ok(crate::handlers::created(
         location,

@@ -4,10 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use relman_service::{Service, VersionList};
 
 use crate::auth::Principal;
-use crate::dto::versions::{CreateVersionMapRequest, VersionMapParams, VersionResponse};
+use crate::convert::IntoInput;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::link::add_next_link;
+use relman_wire::versions::{CreateVersionMapRequest, VersionMapParams, VersionResponse};
 
 /// Assigns a semver and channel to a tag; replaces an earlier mapping of the same tag.
 #[utoipa::path(
@@ -31,7 +32,7 @@ pub async fn create_version_map(
     JsonBody(body): JsonBody<CreateVersionMapRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (version, created) = service
-        .create_version_map(&who.as_actor(), body.into())
+        .create_version_map(&who.as_actor(), body.into_input())
         .await?;
     let mut res = if created {
         HttpResponse::Created()
@@ -60,7 +61,7 @@ pub async fn list_version_maps(
     QueryParams(params): QueryParams<VersionMapParams>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let page = service.list_version_maps(params.into()).await?;
+    let page = service.list_version_maps(params.into_input()).await?;
     Ok(version_page(&req, page))
 }
 

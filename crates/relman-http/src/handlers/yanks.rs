@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, post, web};
 use relman_service::Service;
 
 use crate::auth::Principal;
-use crate::dto::versions::{VersionResponse, YankRequest};
 use crate::error::{ApiError, Problem};
 use crate::extract::OptionalJsonBody;
+use relman_wire::versions::{VersionResponse, YankRequest};
 
 /// Yanks a version: it stays readable and stays in the releases that pinned it, but no
 /// channel resolution, `from-latest`, alias or feed picks it from now on. Yanking again replaces

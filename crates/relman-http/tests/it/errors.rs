@@ -246,13 +246,13 @@ fn the_error_doc_matches_the_catalogue() {
     }
     let catalogue: BTreeSet<(u16, String)> = relman_http::error::ErrorCode::ALL
         .iter()
-        .map(|c| (c.status().as_u16(), c.as_str().to_owned()))
+        .map(|c| (c.status(), c.as_str().to_owned()))
         .collect();
     let missing: Vec<_> = catalogue.difference(&documented).collect();
     let unknown: Vec<_> = documented.difference(&catalogue).collect();
     assert!(
         missing.is_empty() && unknown.is_empty(),
-        "docs/ERRORS.md is out of step with relman_http::error_code: \
+        "docs/ERRORS.md is out of step with relman_wire::ErrorCode: \
          missing from the doc {missing:?}; in the doc but not in the catalogue {unknown:?}"
     );
 }

@@ -1,17 +1,16 @@
 //! Deployment bodies.
 
 use relman_domain::DeploymentRecord;
-use relman_service::{CompleteInput, DeploymentQuery, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dto::enums::{DeploymentStatusName, OutcomeName};
-use crate::dto::releases::PageMeta;
-use crate::dto::rfc3339;
+use crate::enums::{DeploymentStatusName, OutcomeName};
+use crate::releases::PageMeta;
+use crate::rfc3339;
 
 /// Promotes a release to an environment.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PromoteRequest {
     /// The environment, by UUID or name.
@@ -20,7 +19,7 @@ pub struct PromoteRequest {
 }
 
 /// Reports how a deployment finished.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CompleteDeploymentRequest {
     /// How it finished.
@@ -36,7 +35,7 @@ pub struct CompleteDeploymentRequest {
 }
 
 /// One promotion of a release to an environment.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentResponse {
     /// Identity (UUID v7).
@@ -71,7 +70,7 @@ pub struct DeploymentResponse {
 }
 
 /// A page of deployments.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentListResponse {
     /// The deployments of this page, newest first.
@@ -81,7 +80,7 @@ pub struct DeploymentListResponse {
 }
 
 /// Filters and paging for the deployment history.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct DeploymentListParams {
@@ -101,27 +100,6 @@ pub struct DeploymentListParams {
     pub cursor: Option<String>,
 }
 
-impl From<CompleteDeploymentRequest> for CompleteInput {
-    fn from(r: CompleteDeploymentRequest) -> Self {
-        Self {
-            outcome: r.outcome.as_str().to_owned(),
-            message: r.message,
-        }
-    }
-}
-
-impl From<DeploymentListParams> for DeploymentQuery {
-    fn from(p: DeploymentListParams) -> Self {
-        Self {
-            environment_id: p.environment_id,
-            release_id: p.release_id,
-            page: p.page,
-            page_size: p.page_size,
-            cursor: p.cursor,
-        }
-    }
-}
-
 impl From<DeploymentRecord> for DeploymentResponse {
     fn from(r: DeploymentRecord) -> Self {
         let d = r.deployment;
@@ -137,15 +115,6 @@ impl From<DeploymentRecord> for DeploymentResponse {
             started_by: d.started_by,
             completed_at: d.completed_at.map(rfc3339),
             completed_by: d.completed_by,
-        }
-    }
-}
-
-impl From<Page<DeploymentRecord>> for DeploymentListResponse {
-    fn from(p: Page<DeploymentRecord>) -> Self {
-        Self {
-            meta: PageMeta::of(&p),
-            data: p.items.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -10,7 +10,7 @@ use utoipa::openapi::schema::{
 };
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::dto::integrations::AuthBody;
+use crate::integrations::AuthBody;
 
 /// The credential variants: schema name, `type` value, description, secret-free fields and secret
 /// fields (written `format: password`). Every field is a non-empty string.

@@ -2,16 +2,14 @@
 //! environment.
 
 use relman_domain::Comparison;
-use relman_service::EnvironmentState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::dto::enums::EnvironmentStatusName;
-use crate::dto::rfc3339;
+use crate::enums::EnvironmentStatusName;
 
 /// A component in only one of two releases.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentRefBody {
     /// The component.
@@ -22,7 +20,7 @@ pub struct ComponentRefBody {
 }
 
 /// A component pinned at different digests by the two releases.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MemberChangeBody {
     /// The component's name.
@@ -43,7 +41,7 @@ pub struct MemberChangeBody {
 }
 
 /// What changed from `{id}` to `{otherId}`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComparisonResponse {
     /// Components only in `{otherId}`.
@@ -57,7 +55,7 @@ pub struct ComparisonResponse {
 }
 
 /// A release's state in one environment.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvironmentStateBody {
     /// The environment.
@@ -74,7 +72,7 @@ pub struct EnvironmentStateBody {
 }
 
 /// Where a release is deployed.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseStateResponse {
     /// One entry per environment, in promotion order.
@@ -107,22 +105,6 @@ impl From<Comparison> for ComparisonResponse {
                 })
                 .collect(),
             unchanged: c.unchanged,
-        }
-    }
-}
-
-impl From<Vec<EnvironmentState>> for ReleaseStateResponse {
-    fn from(states: Vec<EnvironmentState>) -> Self {
-        Self {
-            environments: states
-                .into_iter()
-                .map(|s| EnvironmentStateBody {
-                    environment_id: s.environment_id,
-                    environment_name: s.environment_name,
-                    status: s.status.into(),
-                    deployed_at: s.deployed_at.map(rfc3339),
-                })
-                .collect(),
         }
     }
 }

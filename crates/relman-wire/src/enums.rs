@@ -8,15 +8,29 @@ use relman_domain::{
     DeploymentOutcome, DeploymentStatus, EnvironmentStatus, LatestAlias, ReleaseStatus,
     VersionSource, VersioningStrategy,
 };
-use relman_service::AliasChange;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Declares a wire enum with its wire names, `as_str`, and the conversion from its domain enum.
+/// Declares a wire enum with its wire names, `as_str`, and (with `from`) the conversion from its
+/// domain enum.
 macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
         $name:ident from $domain:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }
+    ) => {
+        wire_enum! { $(#[$meta])* $name { $($(#[$vmeta])* $variant = $wire),+ } }
+
+        impl From<$domain> for $name {
+            fn from(v: $domain) -> Self {
+                match v {
+                    $($domain::$variant => Self::$variant),+
+                }
+            }
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }
     ) => {
         $(#[$meta])*
         // The derives read `rename_all` (utoipa cannot read a `rename` built from a macro
@@ -35,14 +49,6 @@ macro_rules! wire_enum {
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Self::$variant => $wire),+
-                }
-            }
-        }
-
-        impl From<$domain> for $name {
-            fn from(v: $domain) -> Self {
-                match v {
-                    $($domain::$variant => Self::$variant),+
                 }
             }
         }
@@ -133,7 +139,7 @@ wire_enum! {
 
 wire_enum! {
     /// What applying an alias did, or would do in a dry run.
-    AliasChangeName from AliasChange {
+    AliasChangeName {
         /// The registry had no such tag.
         Created = "created",
         /// The tag pointed at another digest.
@@ -144,7 +150,7 @@ wire_enum! {
 }
 
 /// The kind of credentials an integration holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthType {
     /// Anonymous.
@@ -178,7 +184,7 @@ impl AuthType {
 }
 
 /// Where an integration check failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStage {
     /// The registry could not be reached (DNS, TCP, TLS, timeout).

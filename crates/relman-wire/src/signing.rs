@@ -1,13 +1,13 @@
 //! Signing keys, attestations and attachments on the wire.
 
-use relman_domain::{Attachment, AttachmentStatus, KeyStatus, SigningKeyInfo};
-use serde::Serialize;
+use relman_domain::{Attachment, AttachmentStatus};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::dto::rfc3339;
+use crate::rfc3339;
 
 /// Whether a key signs new releases.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyStatusName {
     /// Signs every release that leaves draft; exactly one key is active.
@@ -17,7 +17,7 @@ pub enum KeyStatusName {
 }
 
 /// The signature algorithm.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyAlgorithm {
     /// Ed25519 (RFC 8032).
@@ -25,7 +25,7 @@ pub enum KeyAlgorithm {
 }
 
 /// A public signing key. The private key never leaves the server.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SigningKeyResponse {
     /// The keyid DSSE and TUF tooling computes (securesystemslib): hex sha256 of the canonical
@@ -46,27 +46,8 @@ pub struct SigningKeyResponse {
     pub retired_at: Option<String>,
 }
 
-impl From<SigningKeyInfo> for SigningKeyResponse {
-    fn from(k: SigningKeyInfo) -> Self {
-        let public_key = relman_attest::PublicKey::from_hex(&k.public_key_hex)
-            .map(|p| p.to_pem())
-            .unwrap_or_default();
-        Self {
-            keyid: k.keyid,
-            algorithm: KeyAlgorithm::Ed25519,
-            public_key,
-            status: match k.status {
-                KeyStatus::Active => KeyStatusName::Active,
-                KeyStatus::Retired => KeyStatusName::Retired,
-            },
-            created_at: rfc3339(k.created_at),
-            retired_at: k.retired_at.map(rfc3339),
-        }
-    }
-}
-
 /// One signature of an envelope.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EnvelopeSignature {
     /// The signing key's keyid (see `GET /signing-keys`).
     pub keyid: String,
@@ -76,7 +57,7 @@ pub struct EnvelopeSignature {
 
 /// A DSSE envelope holding an in-toto Statement v1 (docs/ATTESTATION.md). Served byte for byte
 /// as it was stored when the release left draft.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvelopeResponse {
     /// The statement, standard base64.
@@ -89,7 +70,7 @@ pub struct EnvelopeResponse {
 }
 
 /// Where a push stands.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AttachmentStatusName {
     /// Not pushed yet.
@@ -101,7 +82,7 @@ pub enum AttachmentStatusName {
 }
 
 /// How the registry lists the artifact.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ReferrersViaName {
     /// The registry's referrers API.
@@ -111,7 +92,7 @@ pub enum ReferrersViaName {
 }
 
 /// The attestation pushed next to one member image.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttachmentResponse {
     /// The image: registry host and repository.

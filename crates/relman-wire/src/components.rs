@@ -1,13 +1,12 @@
 //! Component bodies.
 
 use relman_domain::Component;
-use relman_service::{ChannelRuleInput, ComponentInput, ComponentPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::dto::enums::{LatestAliasName, VersioningStrategyName};
-use crate::dto::{nullable, present, rfc3339};
+use crate::enums::{LatestAliasName, VersioningStrategyName};
+use crate::{nullable, present, rfc3339};
 
 /// An ordered channel rule: tags matching `pattern` (a regular expression) belong to `channel`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -22,7 +21,7 @@ pub struct ChannelRuleBody {
 }
 
 /// Registers a container component.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateComponentRequest {
     /// Unique slug `[a-z0-9][a-z0-9-]{0,62}`; usable in paths in place of the id.
@@ -70,19 +69,31 @@ pub struct CreateComponentRequest {
 }
 
 /// Changes a component. Absent fields keep their value; `null` clears a nullable field.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateComponentRequest {
     /// New unique slug.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: Option<String>,
     /// New display name (1-200 characters, not blank).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     /// New repository path.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(
         nullable = false,
         max_length = 255,
@@ -90,42 +101,74 @@ pub struct UpdateComponentRequest {
     )]
     pub image_repository: Option<String>,
     /// New integration (UUID or name); `null` clears it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub registry_integration_id: Option<Option<String>>,
     /// New versioning strategy.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub versioning_strategy: Option<VersioningStrategyName>,
     /// New default channel.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, pattern = r"^[a-z][a-z0-9-]{0,31}$")]
     pub default_channel: Option<String>,
     /// New tag pattern; `null` clears it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, format = Regex)]
     pub tag_pattern: Option<Option<String>>,
     /// New rules, replacing all current ones.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub channel_rules: Option<Vec<ChannelRuleBody>>,
     /// New own sync interval in seconds (`0` = never scheduled, otherwise 60–604800); `null`
     /// goes back to the server's interval.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 604800)]
     pub sync_interval_seconds: Option<Option<i64>>,
     /// Whether sync records `pushedAt` from now on (versions already synced keep theirs).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub record_pushed_at: Option<bool>,
     /// New `latest` alias policy.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub latest_alias: Option<LatestAliasName>,
 }
 
 /// A container component.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComponentResponse {
     /// Identity (UUID v7).
@@ -166,53 +209,6 @@ pub struct ComponentResponse {
     /// When it last changed.
     #[schema(format = DateTime)]
     pub updated_at: String,
-}
-
-fn rules(rules: Option<Vec<ChannelRuleBody>>) -> Option<Vec<ChannelRuleInput>> {
-    rules.map(|rs| {
-        rs.into_iter()
-            .map(|r| ChannelRuleInput {
-                pattern: r.pattern,
-                channel: r.channel,
-            })
-            .collect()
-    })
-}
-
-impl From<CreateComponentRequest> for ComponentInput {
-    fn from(r: CreateComponentRequest) -> Self {
-        Self {
-            name: r.name,
-            display_name: r.display_name,
-            image_repository: r.image_repository,
-            registry_integration_id: r.registry_integration_id,
-            versioning_strategy: r.versioning_strategy.map(|s| s.as_str().to_owned()),
-            default_channel: r.default_channel,
-            tag_pattern: r.tag_pattern,
-            channel_rules: rules(r.channel_rules).unwrap_or_default(),
-            sync_interval_seconds: r.sync_interval_seconds,
-            record_pushed_at: r.record_pushed_at,
-            latest_alias: r.latest_alias.map(|p| p.as_str().to_owned()),
-        }
-    }
-}
-
-impl From<UpdateComponentRequest> for ComponentPatch {
-    fn from(r: UpdateComponentRequest) -> Self {
-        Self {
-            name: r.name,
-            display_name: r.display_name,
-            image_repository: r.image_repository,
-            registry_integration_id: r.registry_integration_id,
-            versioning_strategy: r.versioning_strategy.map(|s| s.as_str().to_owned()),
-            default_channel: r.default_channel,
-            tag_pattern: r.tag_pattern,
-            channel_rules: rules(r.channel_rules),
-            sync_interval_seconds: r.sync_interval_seconds,
-            record_pushed_at: r.record_pushed_at,
-            latest_alias: r.latest_alias.map(|p| p.as_str().to_owned()),
-        }
-    }
 }
 
 impl From<Component> for ComponentResponse {

@@ -1,14 +1,13 @@
 //! `POST /releases/{id}/generate-notes`: request and response.
 
-use relman_service::GeneratedNotes;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::dto::releases::ReleaseResponse;
+use crate::releases::ReleaseResponse;
 
 /// What to compare with, and whether to write the notes into the release.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GenerateNotesRequest {
     /// The release to compare with (UUID or name). Default: the highest non-draft release with
@@ -21,7 +20,7 @@ pub struct GenerateNotesRequest {
 }
 
 /// The release a generated text compares with.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NotesPrevious {
     /// Its id.
     pub id: Uuid,
@@ -31,7 +30,7 @@ pub struct NotesPrevious {
 }
 
 /// Generated release notes.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GeneratedNotesResponse {
     /// The notes, in Markdown: changed components with versions, digests and source revision
@@ -48,19 +47,4 @@ pub struct GeneratedNotesResponse {
     pub applied: bool,
     /// The release (with the new notes when applied).
     pub release: ReleaseResponse,
-}
-
-impl GeneratedNotesResponse {
-    /// The response for generated notes; `latest` is the latest release's id, if any.
-    pub fn new(g: GeneratedNotes, applied: bool, latest: Option<Uuid>) -> Self {
-        Self {
-            notes: g.notes,
-            previous: g.previous.map(|p| NotesPrevious {
-                id: p.id,
-                name: p.name.to_string(),
-            }),
-            applied,
-            release: ReleaseResponse::new(g.release, latest),
-        }
-    }
 }

@@ -1,16 +1,15 @@
 //! Version and version-map bodies.
 
 use relman_domain::{ComponentVersion, Platform, Provenance};
-use relman_service::{VersionMapInput, VersionMapQuery, VersionsQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dto::enums::VersionSourceName;
-use crate::dto::rfc3339;
+use crate::enums::VersionSourceName;
+use crate::rfc3339;
 
 /// Manually assigns a semver and channel to a tag (and its digest).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateVersionMapRequest {
     /// The component, by UUID or name.
@@ -37,7 +36,7 @@ pub struct CreateVersionMapRequest {
 }
 
 /// One platform image of a multi-arch index.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformBody {
     /// Operating system.
@@ -56,7 +55,7 @@ pub struct PlatformBody {
 /// Where an image was built from, as its OCI labels or annotations say
 /// (`org.opencontainers.image.source`, `.revision`, `.version`). Informative only: whatever the
 /// image's builder wrote, read during sync from the manifest or config it already fetches.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProvenanceBody {
     /// The source repository URL.
     #[schema(example = "https://github.com/myorg/api", required = true)]
@@ -80,7 +79,7 @@ impl From<Provenance> for ProvenanceBody {
 }
 
 /// A tag of a component and what it maps to (a version map).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionResponse {
     /// Identity of this mapping.
@@ -159,20 +158,8 @@ fn platform(p: Platform) -> PlatformBody {
     }
 }
 
-impl From<CreateVersionMapRequest> for VersionMapInput {
-    fn from(r: CreateVersionMapRequest) -> Self {
-        Self {
-            component_id: r.component_id,
-            tag: r.tag,
-            semver: r.semver,
-            channel: r.channel,
-            digest: r.digest,
-        }
-    }
-}
-
 /// Filters for a component's versions.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct VersionsParams {
@@ -189,19 +176,8 @@ pub struct VersionsParams {
     pub include_gone: Option<bool>,
 }
 
-impl From<VersionsParams> for VersionsQuery {
-    fn from(p: VersionsParams) -> Self {
-        Self {
-            channel: p.channel,
-            limit: p.limit,
-            cursor: p.cursor,
-            include_gone: p.include_gone.unwrap_or(false),
-        }
-    }
-}
-
 /// Filters for version maps.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct VersionMapParams {
@@ -220,20 +196,8 @@ pub struct VersionMapParams {
     pub cursor: Option<String>,
 }
 
-impl From<VersionMapParams> for VersionMapQuery {
-    fn from(p: VersionMapParams) -> Self {
-        Self {
-            component_id: p.component_id,
-            channel: p.channel,
-            source: p.source.map(|s| s.as_str().to_owned()),
-            limit: p.limit,
-            cursor: p.cursor,
-        }
-    }
-}
-
 /// Options of a sync.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SyncRequest {
     /// Re-resolve every tag, not only new and mutable ones.
@@ -242,7 +206,7 @@ pub struct SyncRequest {
 }
 
 /// How much a sync reports.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SyncParams {
@@ -253,7 +217,7 @@ pub struct SyncParams {
 }
 
 /// What a sync found and did.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncResponse {
     /// Tags the registry lists that the component tracks.
@@ -273,22 +237,8 @@ pub struct SyncResponse {
     pub registry_requests: u64,
 }
 
-impl From<relman_service::SyncReport> for SyncResponse {
-    fn from(r: relman_service::SyncReport) -> Self {
-        Self {
-            synced: r.synced,
-            versions: r.versions.into_iter().map(Into::into).collect(),
-            added: r.added,
-            updated: r.updated,
-            unchanged: r.unchanged,
-            gone: r.gone,
-            registry_requests: r.registry_requests,
-        }
-    }
-}
-
 /// A tag that a sync saw pointing at a new digest (a re-push).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RetagResponse {
     /// The tag.
@@ -315,7 +265,7 @@ impl From<relman_domain::RetagRecord> for RetagResponse {
 }
 
 /// Why a version is yanked; the body may be omitted.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct YankRequest {
     /// Shown with the version and in the audit trail.

@@ -1,14 +1,13 @@
 //! Floating-tag and update-feed bodies.
 
 use relman_domain::Alias;
-use relman_service::AppliedAlias;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::dto::enums::AliasChangeName;
+use crate::enums::AliasChangeName;
 
 /// A floating tag and the version it points at.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AliasResponse {
     /// The floating tag: `latest`, `vX`, `vX.Y` or `vX.Y.Z`.
@@ -33,7 +32,7 @@ impl From<Alias> for AliasResponse {
 }
 
 /// Options of an alias apply; the body may be omitted.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApplyAliasesRequest {
     /// Only read the registry and report what would change.
@@ -42,7 +41,7 @@ pub struct ApplyAliasesRequest {
 }
 
 /// One alias after an apply.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppliedAliasResponse {
     /// The floating tag.
@@ -61,7 +60,7 @@ pub struct AppliedAliasResponse {
 }
 
 /// What an alias apply did.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplyAliasesResponse {
     /// Whether this was a dry run (nothing pushed).
@@ -70,20 +69,8 @@ pub struct ApplyAliasesResponse {
     pub aliases: Vec<AppliedAliasResponse>,
 }
 
-impl From<AppliedAlias> for AppliedAliasResponse {
-    fn from(a: AppliedAlias) -> Self {
-        Self {
-            alias: a.alias.alias,
-            tag: a.alias.tag,
-            digest: a.alias.digest.to_string(),
-            previous_digest: a.previous.map(|d| d.to_string()),
-            result: a.change.into(),
-        }
-    }
-}
-
 /// `latest/{resource}.json`: the highest stable version (seed 004), with its tag and digest.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedLatestBody {
     /// The version in the component's tag style.
@@ -99,7 +86,7 @@ pub struct FeedLatestBody {
 
 /// `major/{vX}/{resource}.json` (the major's minors, `v2.0`, `v2.1`, …) or
 /// `minor/{vX.Y}/{resource}.json` (the minor's patches), ascending by semver.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct FeedListBody {
     /// The versions, ascending.
     #[schema(example = json!(["v2.0", "v2.1", "v2.2", "v2.3"]))]

@@ -1,15 +1,14 @@
 //! Environment bodies.
 
 use relman_domain::Environment;
-use relman_service::{EnvironmentInput, EnvironmentPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::dto::{present, rfc3339};
+use crate::{present, rfc3339};
 
 /// Creates an environment.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateEnvironmentRequest {
     /// Unique slug: 1-63 of `a-z 0-9 -`, starting with a letter or digit.
@@ -33,29 +32,45 @@ pub struct CreateEnvironmentRequest {
 }
 
 /// Changes an environment; absent fields keep their value.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateEnvironmentRequest {
     /// New name.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: Option<String>,
     /// New display name (1-200 characters, not blank).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     /// New order (unique).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub order: Option<i32>,
     /// New rule.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub requires_previous: Option<bool>,
 }
 
 /// An environment.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvironmentResponse {
     /// Identity (UUID v7).
@@ -77,28 +92,6 @@ pub struct EnvironmentResponse {
     /// When it last changed.
     #[schema(format = DateTime)]
     pub updated_at: String,
-}
-
-impl From<CreateEnvironmentRequest> for EnvironmentInput {
-    fn from(r: CreateEnvironmentRequest) -> Self {
-        Self {
-            name: r.name,
-            display_name: r.display_name,
-            order: r.order,
-            requires_previous: r.requires_previous,
-        }
-    }
-}
-
-impl From<UpdateEnvironmentRequest> for EnvironmentPatch {
-    fn from(r: UpdateEnvironmentRequest) -> Self {
-        Self {
-            name: r.name,
-            display_name: r.display_name,
-            order: r.order,
-            requires_previous: r.requires_previous,
-        }
-    }
 }
 
 impl From<Environment> for EnvironmentResponse {

@@ -1,11 +1,10 @@
 //! Paging parameters of the plain-array lists that page by cursor.
 
-use relman_service::SliceQuery;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 /// How many items, and where to start.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct SliceParams {
@@ -15,13 +14,4 @@ pub struct SliceParams {
     /// Start after this cursor (the `Link: rel="next"` of a previous answer carries it); opaque.
     #[param(max_length = 1024)]
     pub cursor: Option<String>,
-}
-
-impl From<SliceParams> for SliceQuery {
-    fn from(p: SliceParams) -> Self {
-        Self {
-            limit: p.limit,
-            cursor: p.cursor,
-        }
-    }
 }

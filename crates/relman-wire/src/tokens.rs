@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::dto::rfc3339;
+use crate::rfc3339;
 
 /// A scope a token may hold: `read` ⊂ `write` ⊂ `admin` (docs/ACCESS.md lists what each allows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -30,7 +30,8 @@ impl From<relman_domain::Scope> for ScopeName {
 }
 
 impl ScopeName {
-    fn as_str(self) -> &'static str {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Read => "read",
             Self::Write => "write",
@@ -40,7 +41,7 @@ impl ScopeName {
 }
 
 /// `POST /tokens`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateTokenRequest {
     /// A label, unique among live tokens.
@@ -59,19 +60,8 @@ pub struct CreateTokenRequest {
     pub requests_per_second: Option<f64>,
 }
 
-impl From<CreateTokenRequest> for relman_service::TokenInput {
-    fn from(r: CreateTokenRequest) -> Self {
-        Self {
-            name: r.name,
-            scopes: r.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
-            expires_at: r.expires_at,
-            requests_per_second: r.requests_per_second,
-        }
-    }
-}
-
 /// An API token, without its secret.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenResponse {
     /// Identity.
@@ -116,7 +106,7 @@ impl From<ApiToken> for TokenResponse {
 }
 
 /// A token just created, with its secret: shown this once and never again.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedTokenResponse {
     /// The token.

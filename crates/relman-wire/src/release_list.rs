@@ -1,16 +1,15 @@
 //! The release list: its items, paging and filters.
 
 use relman_domain::ReleaseSummary;
-use relman_service::{Page, ReleaseQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dto::enums::ReleaseStatusName;
-use crate::dto::rfc3339;
+use crate::enums::ReleaseStatusName;
+use crate::rfc3339;
 
 /// One release in the list.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseListItem {
     /// Identity.
@@ -45,7 +44,7 @@ pub struct ReleaseListItem {
 }
 
 /// Paging information of a list.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PageMeta {
     /// This page (1-based); 0 on a page asked for by `cursor`, which has no number.
@@ -62,20 +61,8 @@ pub struct PageMeta {
     pub total_pages: u64,
 }
 
-impl PageMeta {
-    /// The paging of a service page.
-    pub fn of<T>(page: &Page<T>) -> Self {
-        Self {
-            page: page.page,
-            page_size: page.page_size,
-            total_count: page.total_count,
-            total_pages: page.total_pages,
-        }
-    }
-}
-
 /// A page of releases.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseListResponse {
     /// The releases of this page, newest first.
@@ -85,7 +72,7 @@ pub struct ReleaseListResponse {
 }
 
 /// Filters and paging for the release list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ReleaseListParams {
@@ -107,19 +94,6 @@ pub struct ReleaseListParams {
     pub cursor: Option<String>,
 }
 
-impl From<ReleaseListParams> for ReleaseQuery {
-    fn from(p: ReleaseListParams) -> Self {
-        Self {
-            status: p.status.map(|s| s.as_str().to_owned()),
-            component_id: p.component_id,
-            prerelease: p.prerelease,
-            page: p.page,
-            page_size: p.page_size,
-            cursor: p.cursor,
-        }
-    }
-}
-
 impl ReleaseListItem {
     /// The list item for `r`; `latest` is the latest release's id, if any.
     pub fn new(r: ReleaseSummary, latest: Option<Uuid>) -> Self {
@@ -136,20 +110,6 @@ impl ReleaseListItem {
             prerelease: r.prerelease,
             created_by: r.created_by,
             updated_at: rfc3339(r.updated_at),
-        }
-    }
-}
-
-impl ReleaseListResponse {
-    /// The response for a page; `latest` is the latest release's id, if any.
-    pub fn new(p: Page<ReleaseSummary>, latest: Option<Uuid>) -> Self {
-        Self {
-            meta: PageMeta::of(&p),
-            data: p
-                .items
-                .into_iter()
-                .map(|r| ReleaseListItem::new(r, latest))
-                .collect(),
         }
     }
 }

@@ -1,21 +1,20 @@
 //! Registry integration bodies. Secrets are write-only: accepted in requests, never returned.
 
-use relman_domain::{IntegrationSummary, RegistryIntegration, Secret};
-use relman_service::{AuthInput, IntegrationInput, IntegrationPatch};
+use relman_domain::{IntegrationSummary, RegistryIntegration};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::dto::enums::{AuthType, CheckStage};
-use crate::dto::{nullable, present, rfc3339};
+use crate::enums::{AuthType, CheckStage};
+use crate::{nullable, present, rfc3339};
 
 /// Anonymous access: `{"type": "none"}` and nothing else.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoAuth {}
 
 /// HTTP basic credentials (also used at the registry's token endpoint).
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BasicAuth {
     /// User name.
@@ -25,7 +24,7 @@ pub struct BasicAuth {
 }
 
 /// A ready-made bearer token; write-only.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BearerAuth {
     /// The token.
@@ -33,8 +32,8 @@ pub struct BearerAuth {
 }
 
 /// Credentials for a registry, told apart by `type`. Its schema (named variants with a
-/// discriminator) is written in [`crate::dto::schemas`].
-#[derive(Deserialize)]
+/// discriminator) is written in [`crate::schemas`].
+#[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum AuthBody {
     /// Anonymous.
@@ -55,23 +54,8 @@ impl std::fmt::Debug for AuthBody {
     }
 }
 
-impl From<AuthBody> for AuthInput {
-    fn from(a: AuthBody) -> Self {
-        match a {
-            AuthBody::None(NoAuth {}) => Self::None,
-            AuthBody::Basic(BasicAuth { username, password }) => Self::Basic {
-                username,
-                password: Secret::new(password),
-            },
-            AuthBody::Bearer(BearerAuth { token }) => Self::Bearer {
-                token: Secret::new(token),
-            },
-        }
-    }
-}
-
 /// Registers a registry.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateIntegrationRequest {
     /// Unique slug.
@@ -103,41 +87,69 @@ pub struct CreateIntegrationRequest {
 }
 
 /// Changes an integration; absent fields keep their value. `auth` replaces the credentials.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateIntegrationRequest {
     /// New name.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, pattern = r"^[a-z0-9][a-z0-9-]{0,62}$")]
     pub name: Option<String>,
     /// New URL (`http://` only with `insecure: true`, given or stored).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, pattern = r"^https?://[^/?# @\[\]]+(/[^?# ]*)?$")]
     pub url: Option<String>,
     /// New insecure flag.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub insecure: Option<bool>,
     /// New credentials, replacing the stored ones.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub auth: Option<AuthBody>,
     /// New limit (1-64); `null` restores the default.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 64)]
     pub max_concurrency: Option<Option<u32>>,
     /// New pacing (above 0, at most 10000); `null` removes it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<f64>, exclusive_minimum = 0.0, maximum = 10000.0)]
     pub requests_per_second: Option<Option<f64>>,
     /// New push-attestations flag.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub push_attestations: Option<bool>,
 }
 
 /// A registry integration. Never carries a secret.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IntegrationResponse {
     /// Identity.
@@ -196,36 +208,8 @@ impl From<&RegistryIntegration> for IntegrationResponse {
     }
 }
 
-impl From<CreateIntegrationRequest> for IntegrationInput {
-    fn from(r: CreateIntegrationRequest) -> Self {
-        Self {
-            name: r.name,
-            url: r.url,
-            insecure: r.insecure,
-            auth: r.auth.map(Into::into).unwrap_or_default(),
-            max_concurrency: r.max_concurrency,
-            requests_per_second: r.requests_per_second,
-            push_attestations: r.push_attestations,
-        }
-    }
-}
-
-impl From<UpdateIntegrationRequest> for IntegrationPatch {
-    fn from(r: UpdateIntegrationRequest) -> Self {
-        Self {
-            name: r.name,
-            url: r.url,
-            insecure: r.insecure,
-            auth: r.auth.map(Into::into),
-            max_concurrency: r.max_concurrency,
-            requests_per_second: r.requests_per_second,
-            push_attestations: r.push_attestations,
-        }
-    }
-}
-
 /// The outcome of checking an integration.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IntegrationTestResponse {
     /// The registry answered `/v2/` with the configured credentials.
@@ -240,16 +224,4 @@ pub struct IntegrationTestResponse {
     pub message: String,
     /// HTTP requests made.
     pub registry_requests: u64,
-}
-
-impl From<relman_service::IntegrationCheck> for IntegrationTestResponse {
-    fn from(c: relman_service::IntegrationCheck) -> Self {
-        Self {
-            ok: c.ok,
-            stage: c.stage.and_then(CheckStage::parse),
-            status: c.status,
-            message: c.message,
-            registry_requests: c.registry_requests,
-        }
-    }
 }

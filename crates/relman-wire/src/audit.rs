@@ -1,16 +1,15 @@
 //! Audit event bodies.
 
 use relman_domain::AuditEvent;
-use relman_service::AuditQuery;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dto::releases::PageMeta;
-use crate::dto::rfc3339;
+use crate::releases::PageMeta;
+use crate::rfc3339;
 
 /// One recorded change.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEventResponse {
     /// Identity.
@@ -52,7 +51,7 @@ impl From<AuditEvent> for AuditEventResponse {
 }
 
 /// A page of audit events.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEventListResponse {
     /// Events of this page, newest first.
@@ -62,7 +61,7 @@ pub struct AuditEventListResponse {
 }
 
 /// Filters and paging for the audit trail.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AuditEventParams {
@@ -88,19 +87,4 @@ pub struct AuditEventParams {
     /// carries it); opaque, and not combinable with `page`.
     #[param(max_length = 1024)]
     pub cursor: Option<String>,
-}
-
-impl From<AuditEventParams> for AuditQuery {
-    fn from(p: AuditEventParams) -> Self {
-        Self {
-            resource_type: p.resource_type,
-            resource_id: p.resource_id,
-            action: p.action,
-            since: p.since,
-            until: p.until,
-            page: p.page,
-            page_size: p.page_size,
-            cursor: p.cursor,
-        }
-    }
 }

@@ -3,27 +3,22 @@
 use std::collections::BTreeMap;
 
 use relman_domain::{Platform, Release, ReleaseMember};
-use relman_service::{
-    FromLatestInput, MemberInput, PinFromInput, ReleaseInput, ReleasePatch, SourceRefInput,
-};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::dto::enums::ReleaseStatusName;
-use crate::dto::rfc3339;
-use crate::dto::schemas::Metadata;
-use crate::dto::versions::{PlatformBody, ProvenanceBody};
-use crate::dto::{nullable, present};
+use crate::enums::ReleaseStatusName;
+use crate::rfc3339;
+use crate::schemas::Metadata;
+use crate::versions::{PlatformBody, ProvenanceBody};
+use crate::{nullable, present};
 
-pub use crate::dto::release_list::{
-    PageMeta, ReleaseListItem, ReleaseListParams, ReleaseListResponse,
-};
+pub use crate::release_list::{PageMeta, ReleaseListItem, ReleaseListParams, ReleaseListResponse};
 
 /// One member of a release to create: a component and at most one of `version`, `digest` and
 /// `channel` (`maxProperties: 2`); none means the component's `defaultChannel`. The selectors
 /// are never `null`: leave out the ones not used.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schema(max_properties = 2)]
 pub struct MemberRequest {
@@ -31,7 +26,11 @@ pub struct MemberRequest {
     #[schema(example = "api", pattern = r"\S")]
     pub component_id: String,
     /// The version whose semver equals this (a leading `v` allowed).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(
         example = "2.3.1",
         nullable = false,
@@ -39,7 +38,11 @@ pub struct MemberRequest {
     )]
     pub version: Option<String>,
     /// The digest of a known version of the component.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(
         example = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         nullable = false,
@@ -47,7 +50,11 @@ pub struct MemberRequest {
     )]
     pub digest: Option<String>,
     /// The highest semver in this channel.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(
         example = "stable",
         nullable = false,
@@ -57,7 +64,7 @@ pub struct MemberRequest {
 }
 
 /// Where the release was cut from (informative; relman does not contact the SCM).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SourceRefBody {
     /// The SCM integration.
@@ -79,7 +86,7 @@ pub struct SourceRefBody {
 }
 
 /// Where the release was cut from, as stored; absent parts are `null`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceRefResponse {
     /// The SCM integration.
@@ -97,7 +104,7 @@ pub struct SourceRefResponse {
 }
 
 /// Creates a release bundle.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateReleaseRequest {
     /// Unique name: 1-128 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit; not a UUID,
@@ -138,7 +145,7 @@ pub struct CreateReleaseRequest {
 }
 
 /// Start `from-latest` from the release deployed in an environment.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PinFromBody {
     /// The environment, by UUID or name.
@@ -147,7 +154,7 @@ pub struct PinFromBody {
 }
 
 /// Creates a release from the latest version of each component in a channel.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FromLatestRequest {
     /// Unique name, as for `POST /releases`.
@@ -189,46 +196,78 @@ pub struct FromLatestRequest {
 
 /// Changes a release. Absent fields keep their value. `components`, `version`, `prerelease` and
 /// `sourceRef` change only while the release is a draft (else 409 `release_immutable`).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateReleaseRequest {
     /// New display name (1-200 characters, not blank).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     /// New metadata, replacing all pairs (limits as on create).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, value_type = Option<Metadata>)]
     pub metadata: Option<BTreeMap<String, String>>,
     /// New notes (at most 100000 characters); `null` clears them.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, max_length = 100000)]
     pub notes: Option<Option<String>>,
     /// New status along the status machine (`promoting` and `deployed` come only from
     /// deployments: 409).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub status: Option<ReleaseStatusName>,
     /// New members (draft only); the content digest is recomputed.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub components: Option<Vec<MemberRequest>>,
     /// New bundle version (draft only); `null` clears it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, pattern = r"^v?(0|[1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,18})(-(0|[1-9][0-9]{0,18}|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9][0-9]{0,18}|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\+[0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*)?$")]
     pub version: Option<Option<String>>,
     /// New prerelease flag (draft only).
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false)]
     pub prerelease: Option<bool>,
     /// New source reference (draft only); `null` clears it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<SourceRefBody>)]
     pub source_ref: Option<Option<SourceRefBody>>,
 }
 
 /// Why a release is deprecated.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DeprecateRequest {
     /// Shown with the release (1-2000 characters, not blank).
@@ -247,7 +286,7 @@ pub struct DeprecateRequest {
 pub struct NonBlank(pub String);
 
 /// One pinned image of a release, as snapshotted when the release was created.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseMemberResponse {
     /// The component.
@@ -277,7 +316,7 @@ pub struct ReleaseMemberResponse {
 }
 
 /// A release bundle with its members.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseResponse {
     /// Identity (UUID v7).
@@ -324,79 +363,6 @@ pub struct ReleaseResponse {
     /// Why it was deprecated.
     #[schema(required = true)]
     pub deprecated_reason: Option<String>,
-}
-
-fn member_input(m: MemberRequest) -> MemberInput {
-    MemberInput {
-        component_id: m.component_id,
-        version: m.version,
-        digest: m.digest,
-        channel: m.channel,
-    }
-}
-
-fn members_input(ms: Vec<MemberRequest>) -> Vec<MemberInput> {
-    ms.into_iter().map(member_input).collect()
-}
-
-impl From<SourceRefBody> for SourceRefInput {
-    fn from(s: SourceRefBody) -> Self {
-        Self {
-            scm_integration_id: s.scm_integration_id,
-            repository: s.repository,
-            branch: s.branch,
-            commit_sha: s.commit_sha,
-        }
-    }
-}
-
-impl From<CreateReleaseRequest> for ReleaseInput {
-    fn from(r: CreateReleaseRequest) -> Self {
-        Self {
-            name: r.name,
-            display_name: r.display_name,
-            components: members_input(r.components),
-            source_ref: r.source_ref.map(Into::into),
-            metadata: r.metadata,
-            notes: r.notes,
-            prerelease: r.prerelease,
-            version: r.version,
-        }
-    }
-}
-
-impl From<FromLatestRequest> for FromLatestInput {
-    fn from(r: FromLatestRequest) -> Self {
-        Self {
-            name: r.name,
-            display_name: r.display_name,
-            channel: r.channel,
-            component_ids: r.component_ids,
-            pin_from: r.pin_from.map(|p| PinFromInput {
-                environment_id: p.environment_id,
-            }),
-            source_ref: r.source_ref.map(Into::into),
-            metadata: r.metadata,
-            notes: r.notes,
-            prerelease: r.prerelease,
-            version: r.version,
-        }
-    }
-}
-
-impl From<UpdateReleaseRequest> for ReleasePatch {
-    fn from(r: UpdateReleaseRequest) -> Self {
-        Self {
-            display_name: r.display_name,
-            metadata: r.metadata,
-            notes: r.notes,
-            status: r.status.map(|s| s.as_str().to_owned()),
-            components: r.components.map(members_input),
-            version: r.version,
-            prerelease: r.prerelease,
-            source_ref: r.source_ref.map(|s| s.map(Into::into)),
-        }
-    }
 }
 
 impl From<Platform> for PlatformBody {

@@ -1,16 +1,15 @@
 //! The closed catalogue of error codes: every `code` a problem body can carry, with its HTTP
-//! status and a one-line meaning. [`crate::error::ApiError`] is built from a variant only, so no
-//! other string can reach a client; `docs/ERRORS.md` is checked against this table by a test, and
+//! status and a one-line meaning. The server builds its errors from a variant only, so no other
+//! string can reach a client; `docs/ERRORS.md` is checked against this table by a test, and
 //! the `Problem` schema's `code` is this enum, so SDKs know every value.
 
-use actix_web::http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 macro_rules! error_codes {
     ($( $(#[doc = $doc:literal])+ $variant:ident = ($status:literal, $code:literal), )+) => {
         /// A stable, machine-readable error code (docs/ERRORS.md).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
             $( $(#[doc = $doc])+ $variant, )+
@@ -26,9 +25,8 @@ macro_rules! error_codes {
             }
 
             /// The HTTP status every answer with this code has.
-            pub fn status(self) -> StatusCode {
-                let status = match self { $(Self::$variant => $status,)+ };
-                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            pub fn status(self) -> u16 {
+                match self { $(Self::$variant => $status,)+ }
             }
 
             /// What it means, in one line.

@@ -1,15 +1,14 @@
 //! Release asset bodies.
 
 use relman_domain::Asset;
-use relman_service::AssetPatch;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dto::{nullable, present, rfc3339};
+use crate::{nullable, present, rfc3339};
 
 /// A file attached to a release.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssetResponse {
     /// Identity.
@@ -95,7 +94,7 @@ pub struct AssetBytes(pub Vec<u8>);
 
 /// Name and label of an upload given in the query (as GitHub's upload API takes them) instead
 /// of form fields.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Default, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AssetUploadParams {
@@ -108,24 +107,23 @@ pub struct AssetUploadParams {
 }
 
 /// A change of an asset's name or label (draft releases only).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAssetRequest {
     /// New file name.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(nullable = false, max_length = 255)]
     pub name: Option<String>,
     /// New label, or `null` to clear it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, max_length = 500)]
     pub label: Option<Option<String>>,
-}
-
-impl From<UpdateAssetRequest> for AssetPatch {
-    fn from(r: UpdateAssetRequest) -> Self {
-        Self {
-            name: r.name,
-            label: r.label,
-        }
-    }
 }

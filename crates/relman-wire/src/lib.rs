@@ -1,4 +1,9 @@
-//! Request and response bodies: the API's wire shapes, camelCase JSON.
+//! relman's wire types: every request and response body of the REST API, camelCase JSON, with
+//! the OpenAPI schemas the server publishes.
+//!
+//! The server and the Rust client both build on this crate, so the client cannot drift from the
+//! server. It depends on serde, utoipa and the domain crate only: no web framework, no database.
+//! Response types deserialize and request types serialize as well, so a body can travel both ways.
 
 pub mod aliases;
 pub mod assets;
@@ -7,7 +12,10 @@ pub mod components;
 pub mod deployments;
 pub mod enums;
 pub mod environments;
+mod error_code;
 pub mod integrations;
+pub mod meta;
+pub mod problem;
 pub mod release_list;
 pub mod release_notes;
 pub mod release_reports;
@@ -17,6 +25,9 @@ pub mod signing;
 pub mod slice;
 pub mod tokens;
 pub mod versions;
+
+pub use error_code::ErrorCode;
+pub use problem::{FieldProblem, PROBLEM_JSON, Problem};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer};
