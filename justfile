@@ -19,6 +19,7 @@ lint:
 # Regenerate the checked-in OpenAPI document.
 openapi:
     cargo run -q -p relman-server -- openapi > openapi/relman.json
+    cargo run -q -p relman-server -- openapi --spec-version 3.0 > openapi/relman-3.0.json
 
 # Criterion benchmarks of the domain.
 bench:

@@ -2,6 +2,7 @@
 
 mod assets_config;
 mod config;
+mod env_help;
 mod export;
 mod keys;
 mod token;
@@ -31,7 +32,7 @@ const WAL_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// relman: a release registry for container images.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = env_help::ENV_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -44,7 +45,7 @@ enum Command {
     /// Run the server (the default).
     Serve(Flags),
     /// Print the OpenAPI document.
-    Openapi,
+    Openapi(OpenapiArgs),
     /// List or rotate the release signing keys (on the configured database).
     #[command(subcommand)]
     Keys(keys::KeysAction),
@@ -52,11 +53,32 @@ enum Command {
     ExportFeed(export::ExportArgs),
 }
 
+#[derive(clap::Args)]
+struct OpenapiArgs {
+    /// The OpenAPI version to write: 3.1 is the document itself, 3.0 its rendition for
+    /// generators that read only 3.0 (openapi/relman-3.0.json).
+    #[arg(long, value_enum, default_value_t = SpecVersion::V3_1)]
+    spec_version: SpecVersion,
+}
+
+/// The OpenAPI versions the document is written in.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SpecVersion {
+    #[value(name = "3.1")]
+    V3_1,
+    #[value(name = "3.0")]
+    V3_0,
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let flags = match cli.command {
-        Some(Command::Openapi) => {
-            println!("{}", relman_http::openapi().to_pretty_json()?);
+        Some(Command::Openapi(args)) => {
+            let text = match args.spec_version {
+                SpecVersion::V3_1 => relman_http::openapi().to_pretty_json()?,
+                SpecVersion::V3_0 => relman_http::openapi30::to_pretty_json()?,
+            };
+            println!("{text}");
             return Ok(());
         }
         Some(Command::Serve(flags)) => flags,
@@ -186,7 +208,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             max_bytes: config.assets.max_bytes,
         });
     // Uploads a crash cut off, and bytes whose record is gone, are removed in the background.
-    actix_web::rt::spawn(sweep_assets(service.clone()));
+    actix_web::rt::spawn(housekeeping(service.clone()));
     let key = service
         .ensure_signing_key()
         .await
@@ -318,13 +340,20 @@ async fn scheduled_sync(service: Service, mut schedule: SyncSchedule) {
 /// How often the asset sweep runs (at start, then this often).
 const ASSET_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
-/// Removes uploads a crash cut off (older than [`STALE_UPLOAD`]) and bytes whose record is gone.
-async fn sweep_assets(service: Service) {
+/// Hourly housekeeping: removes uploads a crash cut off (older than [`STALE_UPLOAD`]) and bytes
+/// whose record is gone, and prunes finished sync jobs.
+async fn housekeeping(service: Service) {
     loop {
         match service.sweep_assets(STALE_UPLOAD).await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "swept unfinished or orphaned asset uploads"),
             Err(e) => tracing::warn!(error = %e, "sweeping asset storage failed; retrying later"),
+        }
+        // Sync jobs finished a day ago are no longer polled.
+        match service.prune_sync_jobs().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "pruned finished sync jobs"),
+            Err(e) => tracing::warn!(error = %e, "pruning sync jobs failed; retrying later"),
         }
         actix_web::rt::time::sleep(ASSET_SWEEP_INTERVAL).await;
     }

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod release_notes;
 pub mod releases;
 pub mod signing;
+pub mod sync_jobs;
 pub mod tokens;
 pub mod version_maps;
 pub mod yanks;

@@ -16,7 +16,9 @@ pub mod fallback;
 pub mod handlers;
 pub mod link;
 pub mod metrics;
+pub mod openapi30;
 pub mod openapi_extras;
+mod problem_media;
 pub mod rate_limit;
 pub mod release_bodies;
 pub mod request_id;
@@ -38,7 +40,7 @@ pub use metrics::{Metrics, MetricsPublic};
 pub use state::{AppState, Draining, FeedsPublic, HttpSettings};
 
 use handlers::{aliases, audit, components, feeds, integrations, meta, releases, signing};
-use handlers::{assets, release_notes, tokens, version_maps, yanks};
+use handlers::{assets, release_notes, sync_jobs, tokens, version_maps, yanks};
 use handlers::{deployments, environments};
 
 #[derive(OpenApi)]
@@ -100,6 +102,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(yanks::unyank_component_version)
                 .service(aliases::list_component_aliases)
                 .service(aliases::apply_component_aliases)
+                .service(sync_jobs::get_sync_job)
                 .service(version_maps::create_version_map)
                 .service(version_maps::list_version_maps)
                 // Fixed paths before `/releases/{id}`, which would otherwise take them as an id.
@@ -143,6 +146,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(integrations::test_registry_integration)
                 .service(audit::list_audit_events)
                 .service(tokens::create_token)
+                .service(tokens::whoami)
                 .service(tokens::list_tokens)
                 .service(tokens::get_token)
                 .service(tokens::delete_token),
@@ -218,5 +222,8 @@ pub fn app(
         .wrap(from_fn(access::authorize))
         // Outside access, so refusals are counted; inside the request id, so its span covers it.
         .wrap(from_fn(metrics::track))
+        // Outside every middleware that answers with a problem, so that all of them are
+        // negotiated (problem+json or plain JSON, by `Accept`).
+        .wrap(from_fn(problem_media::negotiate))
         .wrap(from_fn(request_id::request_id))
 }

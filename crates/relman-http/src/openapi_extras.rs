@@ -1,7 +1,7 @@
 //! What the OpenAPI document says about every operation at once, added after utoipa generated
 //! it, so that no handler can forget it: the common error answers, the headers the middleware and
-//! the error type set, who may call what, and the links from an operation's response to the
-//! operations that take the id it returns.
+//! the error type set, who may call what, the links from an operation's response to the
+//! operations that take the id it returns, and the two media types of every error body.
 //!
 //! Everything here is a table or a rule over all operations; a new handler inherits it.
 
@@ -9,11 +9,14 @@ use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 
 use crate::error::PROBLEM_JSON;
+
+/// The media type a problem body is also sent as, when the client asks for it.
+const PLAIN_JSON: &str = "application/json";
 use relman_wire::ErrorCode;
 
 /// Operations that answer 201 with `Location` (they call `handlers::created`).
@@ -178,6 +181,65 @@ pub fn apply(api: &mut OpenApi) {
         }
     }
     add_links(api);
+    problems_as_json_too(api);
+    parameters_are_never_null(api);
+}
+
+/// A parameter is sent or not; it cannot be `null`. utoipa writes an `Option<String>` header
+/// parameter as `type: [string, "null"]`, which generators take for a nullable value (and some
+/// then cannot render into a header): its absence is `required: false` already.
+fn parameters_are_never_null(api: &mut OpenApi) {
+    let never_null = |parameter: &mut utoipa::openapi::path::Parameter| {
+        if let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut()
+            && let SchemaType::Array(types) = &schema.schema_type
+        {
+            let types: Vec<Type> = types
+                .iter()
+                .filter(|t| **t != Type::Null)
+                .cloned()
+                .collect();
+            schema.schema_type = match <[Type; 1]>::try_from(types) {
+                Ok([one]) => SchemaType::Type(one),
+                Err(types) => SchemaType::Array(types),
+            };
+        }
+    };
+    for item in api.paths.paths.values_mut() {
+        item.parameters.iter_mut().flatten().for_each(never_null);
+        for (_, op) in operations_mut(item) {
+            op.parameters.iter_mut().flatten().for_each(never_null);
+        }
+    }
+}
+
+/// Error responses are `application/problem+json`, or the same body as `application/json` when
+/// the client prefers that (`crate::problem_media`): every response with a problem body lists
+/// both, so that generators that decode only `application/json` type their errors too.
+fn problems_as_json_too(api: &mut OpenApi) {
+    let twin = |response: &mut Response| {
+        if let Some(problem) = response.content.get(PROBLEM_JSON).cloned() {
+            response
+                .content
+                .entry(PLAIN_JSON.to_owned())
+                .or_insert(problem);
+        }
+    };
+    for item in api.paths.paths.values_mut() {
+        for (_, op) in operations_mut(item) {
+            for response in op.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    twin(response);
+                }
+            }
+        }
+    }
+    if let Some(components) = api.components.as_mut() {
+        for response in components.responses.values_mut() {
+            if let RefOr::T(response) = response {
+                twin(response);
+            }
+        }
+    }
 }
 
 fn bearer() -> SecurityRequirement {

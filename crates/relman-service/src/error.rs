@@ -26,6 +26,8 @@ pub enum Resource {
     SigningKey,
     /// A file attached to a release.
     Asset,
+    /// A sync started in the background.
+    SyncJob,
 }
 
 impl fmt::Display for Resource {
@@ -40,6 +42,7 @@ impl fmt::Display for Resource {
             Self::Token => "API token",
             Self::SigningKey => "signing key",
             Self::Asset => "asset",
+            Self::SyncJob => "sync job",
         })
     }
 }

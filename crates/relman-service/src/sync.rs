@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use futures_util::{StreamExt, stream};
@@ -35,6 +36,42 @@ pub struct SyncOptions {
     /// version of the component: an unchanged re-sync then reports none.
     pub changes_only: bool,
 }
+
+/// What a running sync is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPhase {
+    /// Reading the registry's tag list.
+    Listing,
+    /// Resolving new and mutable tags to digests; `done` of `total` tags.
+    Resolving,
+    /// Writing the changes.
+    Saving,
+}
+
+impl SyncPhase {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Listing => "listing",
+            Self::Resolving => "resolving",
+            Self::Saving => "saving",
+        }
+    }
+}
+
+/// A sync's progress, as it reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncStep {
+    /// What it is doing.
+    pub phase: SyncPhase,
+    /// Items done in the phase.
+    pub done: u64,
+    /// Items of the phase (0 when the phase has no count).
+    pub total: u64,
+}
+
+/// Hears a sync's progress; called from the sync itself, so it must return at once.
+pub type SyncProgress<'a> = &'a (dyn Fn(SyncStep) + Send + Sync);
 
 /// What a sync found and did.
 #[derive(Debug, Clone)]
@@ -182,6 +219,18 @@ impl Service {
         key: &str,
         options: SyncOptions,
     ) -> Result<SyncReport, ServiceError> {
+        self.sync_versions_reporting(actor, key, options, &|_| {})
+            .await
+    }
+
+    /// [`Service::sync_versions`], telling `progress` what it does as it goes.
+    pub async fn sync_versions_reporting(
+        &self,
+        actor: &Actor,
+        key: &str,
+        options: SyncOptions,
+        progress: SyncProgress<'_>,
+    ) -> Result<SyncReport, ServiceError> {
         let component = self.component(key).await?;
         let in_progress = || ServiceError::SyncInProgress {
             component: component.name.to_string(),
@@ -194,7 +243,9 @@ impl Service {
             return Err(in_progress());
         };
         let started = Instant::now();
-        let result = self.sync_claimed(actor, &component, options).await;
+        let result = self
+            .sync_claimed(actor, &component, options, progress)
+            .await;
         // Freed before answering, so that the next sync of this component finds it free.
         replica_lock.release().await;
         self.observer.sync_finished(SyncRun {
@@ -218,6 +269,7 @@ impl Service {
         actor: &Actor,
         component: &Component,
         options: SyncOptions,
+        progress: SyncProgress<'_>,
     ) -> Result<SyncReport, ServiceError> {
         let client = self.client_for(component).await?;
         // The client is shared with every other use of the integration: count this sync's own
@@ -227,6 +279,7 @@ impl Service {
             component,
             client.as_ref(),
             options,
+            progress,
         ))
         .await;
         result.map(|report| SyncReport {
@@ -241,8 +294,14 @@ impl Service {
         component: &Component,
         client: &dyn RegistryClient,
         options: SyncOptions,
+        progress: SyncProgress<'_>,
     ) -> Result<SyncReport, ServiceError> {
         let repo = component.image_repository.as_str();
+        progress(SyncStep {
+            phase: SyncPhase::Listing,
+            done: 0,
+            total: 0,
+        });
         let listed = client
             .list_tags(repo)
             .await
@@ -267,13 +326,23 @@ impl Service {
             .filter(|t| needs_resolve(by_tag.get(t.as_str()).copied(), t, options.force_refresh))
             .collect();
         let mut unchanged = tracked.len() - to_resolve.len();
+        let total = to_resolve.len() as u64;
+        let step = |done| SyncStep {
+            phase: SyncPhase::Resolving,
+            done,
+            total,
+        };
+        progress(step(0));
+        let resolved_count = AtomicU64::new(0);
         let limit = self.sync_concurrency;
         // Configs are content-addressed and shared between tags: each is read once per sync.
         let configs = ConfigCache::default();
         let fetch_created = component.record_pushed_at;
         let resolved: Vec<(String, Result<ResolvedManifest, RegistryError>)> =
-            stream::iter(to_resolve)
-                .map(|tag| {
+            // Owned tags: a closure over borrowed ones makes the future fail `Send` (its
+            // lifetime turns higher-ranked), and sync jobs run it on a spawned task.
+            stream::iter(to_resolve.into_iter().cloned())
+                .map(|tag: String| {
                     // A tag resolved before is asked about with a HEAD; nothing is fetched when
                     // it still points at the digest on record.
                     let known = by_tag.get(tag.as_str()).map(|v| KnownManifest {
@@ -283,13 +352,16 @@ impl Service {
                         created: v.pushed_at,
                     });
                     let configs = &configs;
+                    let (resolved_count, step) = (&resolved_count, &step);
                     async move {
                         let options = ResolveOptions {
                             fetch_created,
                             known: known.as_ref(),
                             configs: Some(configs),
                         };
-                        (tag.clone(), client.resolve_with(repo, tag, options).await)
+                        let outcome = client.resolve_with(repo, &tag, options).await;
+                        progress(step(resolved_count.fetch_add(1, Ordering::Relaxed) + 1));
+                        (tag, outcome)
                     }
                 })
                 .buffer_unordered(limit)
@@ -401,6 +473,11 @@ impl Service {
                 0,
             ));
         }
+        progress(SyncStep {
+            phase: SyncPhase::Saving,
+            done: 0,
+            total: (added + updated + gone) as u64,
+        });
         let changed = changed_versions(&existing, &changes, now);
         let summary = format!(
             "synced {}: {added} added, {updated} updated, {gone} gone",

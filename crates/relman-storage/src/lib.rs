@@ -30,6 +30,7 @@ mod secrets;
 mod signing_keys;
 mod store;
 mod sync;
+mod sync_jobs;
 mod tokens;
 mod url;
 mod versions;
@@ -47,6 +48,11 @@ pub use secrets::SecretKey;
 pub use signing_keys::NewSigningKey;
 pub use store::{PoolOptions, PoolState, Store};
 pub use sync::{Retag, SyncChanges, SyncLock};
+pub use sync_jobs::SyncJob;
+/// The statuses of a [`SyncJob`].
+pub mod sync_job_status {
+    pub use crate::sync_jobs::{FAILED, QUEUED, RUNNING, SUCCEEDED};
+}
 pub use url::{Backend, DatabaseUrl};
 pub use versions::{VersionFilter, VersionKey, VersionPage};
 

@@ -228,5 +228,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_jobs (id) {
+        id -> Text,
+        component_id -> Text,
+        status -> Text,
+        phase -> Text,
+        done -> BigInt,
+        total -> BigInt,
+        result -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(release_assets -> releases (release_id));
 diesel::allow_tables_to_appear_in_same_query!(release_assets, releases);

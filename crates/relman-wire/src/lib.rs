@@ -23,6 +23,7 @@ pub mod releases;
 pub mod schemas;
 pub mod signing;
 pub mod slice;
+pub mod sync_jobs;
 pub mod tokens;
 pub mod versions;
 

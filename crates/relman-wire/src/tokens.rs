@@ -118,3 +118,14 @@ pub struct CreatedTokenResponse {
     )]
     pub secret: String,
 }
+
+/// Who the request's token belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoAmIResponse {
+    /// The name audit events record: `admin`, or `token:<name>`.
+    #[schema(example = "token:ci")]
+    pub actor: String,
+    /// The strongest scope the token holds.
+    pub scope: ScopeName,
+}

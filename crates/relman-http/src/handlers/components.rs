@@ -12,6 +12,7 @@ use crate::handlers::version_maps::version_page;
 use crate::link::add_next_link;
 use relman_wire::components::{ComponentResponse, CreateComponentRequest, UpdateComponentRequest};
 use relman_wire::slice::SliceParams;
+use relman_wire::sync_jobs::SyncJobResponse;
 use relman_wire::versions::{
     RetagResponse, SyncParams, SyncRequest, SyncResponse, VersionResponse, VersionsParams,
 };
@@ -163,14 +164,24 @@ pub async fn list_component_versions(
 
 /// Refreshes a component's versions from its registry. Incremental unless `forceRefresh`; the body
 /// may be omitted. `verbose=false` reports only the versions that changed. A registry failure
-/// changes nothing and answers 502.
+/// changes nothing and answers 502. With `Prefer: respond-async` the answer is 202 at once, with
+/// the sync job to poll in `Location` (a sync of the component already running is joined).
 #[utoipa::path(
     tag = "components",
     operation_id = "sync_component_versions",
-    params(("id" = String, Path, description = "Component UUID or name"), SyncParams),
+    params(
+        ("id" = String, Path, description = "Component UUID or name"),
+        SyncParams,
+        ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 with a sync job instead of waiting for the sync"),
+    ),
     request_body(content = Option<SyncRequest>, description = "Optional"),
     responses(
         (status = 200, description = "Synced", body = SyncResponse),
+        (status = 202, description = "Started (or joined) as a sync job; poll `Location`", body = SyncJobResponse,
+            headers(
+                ("Location" = String, description = "`/api/v1/sync-jobs/{id}`"),
+                ("Preference-Applied" = String, description = "`respond-async`"),
+            )),
         (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such component", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The component has no registry integration", body = Problem, content_type = "application/problem+json"),
@@ -185,11 +196,15 @@ pub async fn sync_component_versions(
     id: web::Path<String>,
     QueryParams(params): QueryParams<SyncParams>,
     OptionalJsonBody(body): OptionalJsonBody<SyncRequest>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let options = SyncOptions {
         force_refresh: body.unwrap_or_default().force_refresh,
         changes_only: params.verbose == Some(false),
     };
+    if super::sync_jobs::wants_async(&req) {
+        return super::sync_jobs::start(service, who.as_actor(), &id, options).await;
+    }
     let report = service.sync_versions(&who.as_actor(), &id, options).await?;
     Ok(HttpResponse::Ok().json(report.into_wire()))
 }

@@ -7,7 +7,9 @@ use crate::auth::Principal;
 use crate::convert::IntoInput;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
-use relman_wire::tokens::{CreateTokenRequest, CreatedTokenResponse, TokenResponse};
+use relman_wire::tokens::{
+    CreateTokenRequest, CreatedTokenResponse, TokenResponse, WhoAmIResponse,
+};
 
 /// Creates a token. The answer is the only place its secret ever appears.
 #[utoipa::path(
@@ -97,4 +99,22 @@ pub async fn delete_token(
 ) -> Result<HttpResponse, ApiError> {
     service.revoke_token(&who.as_actor(), &id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who the request's token belongs to, and what it may do: a check that a token works.
+#[utoipa::path(
+    tag = "tokens",
+    operation_id = "whoami",
+    responses(
+        (status = 200, description = "The token's holder and scope", body = WhoAmIResponse),
+        (status = 401, description = "No token, or not a valid one", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/whoami")]
+pub async fn whoami(who: Principal) -> HttpResponse {
+    HttpResponse::Ok().json(WhoAmIResponse {
+        actor: who.actor,
+        scope: who.scope.into(),
+    })
 }

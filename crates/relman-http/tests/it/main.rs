@@ -29,6 +29,7 @@ mod reliability;
 mod signing;
 mod support;
 mod sync;
+mod sync_jobs;
 mod sync_requests;
 mod version_maps;
 mod version_pages;

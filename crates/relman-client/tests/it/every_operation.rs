@@ -1,0 +1,359 @@
+//! Every operation of the API document, driven through the client against a real server, with
+//! the server's own request counters as the proof that each one was reached and answered.
+
+use std::collections::BTreeSet;
+
+use relman_client::wire::ErrorCode;
+use relman_client::{AssetFile, Client, Error};
+use relman_test_server::TestServer;
+use relman_test_support::db::TestDb;
+use relman_test_support::registry::{RegistryMode, TestRegistry};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// A request body from JSON, as a user of the wire types would build it.
+fn body<T: DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).expect("a valid request body")
+}
+
+/// `(METHOD, path template)` of every operation the served document lists.
+fn operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                ops.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+/// `(METHOD, route)` of every request the server counted with a status below 400.
+fn answered(metrics: &str) -> BTreeSet<(String, String)> {
+    let label = |line: &str, name: &str| {
+        let start = line.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = start + line[start..].find('"')?;
+        Some(line[start..end].to_owned())
+    };
+    metrics
+        .lines()
+        .filter(|l| l.contains("http_requests_total{"))
+        .filter_map(|l| {
+            let status: u16 = label(l, "status")?.parse().ok()?;
+            (status < 400).then(|| Some((label(l, "method")?, label(l, "route")?)))?
+        })
+        .collect()
+}
+
+async fn drive_every_operation(db: TestDb) {
+    let registry = TestRegistry::start(RegistryMode::Anonymous).await;
+    let tags = ["v1.0.0".to_owned(), "v1.1.0".to_owned()];
+    registry.pusher().push_many_tags("myorg/api", &tags).await;
+    let server = TestServer::start(db);
+    let c = Client::builder(server.url())
+        .token(server.token())
+        .build()
+        .expect("client");
+
+    assert_eq!(c.health().await.expect("health").status, "ok");
+    assert_eq!(c.readiness().await.expect("ready").status, "ok");
+    let doc = c.openapi().await.expect("document");
+    assert_eq!(c.whoami().await.expect("whoami").actor, "admin");
+    assert!(c.docs_page().await.expect("docs").contains("<html"));
+
+    // Integrations and components.
+    let reg = c
+        .create_integration(&body(json!({
+            "name": "reg", "url": registry.url(), "insecure": true, "auth": {"type": "none"}
+        })))
+        .await
+        .expect("create integration");
+    assert_eq!(c.list_integrations().await.expect("integrations").len(), 1);
+    assert_eq!(
+        c.get_integration("reg").await.expect("integration").id,
+        reg.id
+    );
+    c.update_integration("reg", &body(json!({"maxConcurrency": 4})))
+        .await
+        .expect("update integration");
+    c.test_integration("reg").await.expect("test integration");
+    let spare = c
+        .create_integration(&body(
+            json!({"name": "spare", "url": "https://r.example", "auth": {"type": "none"}}),
+        ))
+        .await
+        .expect("spare integration");
+    c.delete_integration(&spare.id.to_string())
+        .await
+        .expect("delete integration");
+
+    c.create_component(&body(json!({
+        "name": "api", "imageRepository": "myorg/api", "registryIntegrationId": "reg"
+    })))
+    .await
+    .expect("create api");
+    c.create_component(&body(
+        json!({"name": "web", "imageRepository": "myorg/web"}),
+    ))
+    .await
+    .expect("create web");
+    let spare = c
+        .create_component(&body(
+            json!({"name": "spare", "imageRepository": "myorg/spare"}),
+        ))
+        .await
+        .expect("create spare");
+    c.delete_component(&spare.id.to_string())
+        .await
+        .expect("delete component");
+    assert_eq!(c.list_components().await.expect("components").len(), 2);
+    let api = c
+        .update_component("api", &body(json!({"displayName": "API"})))
+        .await
+        .expect("update component");
+    assert_eq!(
+        c.get_component("api").await.expect("get").display_name,
+        api.display_name
+    );
+
+    // Versions: sync, list, yank, version maps, retags, aliases.
+    let sync = c
+        .sync_component_versions("api", &body(json!({})), &body(json!({})))
+        .await
+        .expect("sync");
+    assert_eq!(sync.added, 2, "{sync:?}");
+    let job = c
+        .start_sync_job("api", &body(json!({"forceRefresh": true})))
+        .await
+        .expect("sync job");
+    let finished = loop {
+        let now = c.get_sync_job(&job.id.to_string()).await.expect("poll");
+        if now.finished_at.is_some() {
+            break now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(finished.result.map(|r| r.synced), Some(2));
+    let versions = c
+        .list_component_versions("api", &body(json!({"limit": 1})))
+        .await
+        .expect("versions");
+    assert_eq!(versions.items[0].tag, "v1.1.0");
+    assert!(versions.next_cursor.is_some(), "a second page is linked");
+    let yanked = c
+        .yank_version("api", "v1.0.0", &body(json!({"reason": "broken"})))
+        .await
+        .expect("yank");
+    assert!(yanked.yanked);
+    assert!(
+        !c.unyank_version("api", "v1.0.0")
+            .await
+            .expect("unyank")
+            .yanked
+    );
+    let digest = format!("sha256:{}", "a".repeat(64));
+    c.create_version_map(&body(
+        json!({"componentId": "web", "tag": "v2.0.0", "digest": digest}),
+    ))
+    .await
+    .expect("version map");
+    let maps = c
+        .list_version_maps(&body(json!({"componentId": "web"})))
+        .await
+        .expect("version maps");
+    assert_eq!(maps.items.len(), 1);
+    c.list_component_retags("api", &body(json!({})))
+        .await
+        .expect("retags");
+    let aliases = c.list_component_aliases("api").await.expect("aliases");
+    assert!(aliases.iter().any(|a| a.alias == "latest"));
+    c.apply_component_aliases("api", &body(json!({"dryRun": true})))
+        .await
+        .expect("apply aliases");
+
+    // Releases.
+    let r1 = c
+        .create_release(&body(json!({
+            "name": "shop-v1.0.0", "version": "1.0.0", "components": [{"componentId": "api", "version": "1.0.0"}, {"componentId": "web"}]
+        })))
+        .await
+        .expect("create release");
+    let r2 = c
+        .create_release_from_latest(&body(json!({"name": "shop-v1.1.0", "version": "1.1.0"})))
+        .await
+        .expect("from latest");
+    let draft = c
+        .create_release(&body(
+            json!({"name": "scrap", "components": [{"componentId": "web"}]}),
+        ))
+        .await
+        .expect("draft to delete");
+    c.delete_release("scrap").await.expect("delete release");
+    assert_eq!(draft.name, "scrap");
+    let listed = c.list_releases(&body(json!({}))).await.expect("releases");
+    assert_eq!(listed.meta.total_count, 2);
+    c.update_release("shop-v1.0.0", &body(json!({"notes": "first"})))
+        .await
+        .expect("notes");
+    let ready = c
+        .update_release("shop-v1.0.0", &body(json!({"status": "ready"})))
+        .await
+        .expect("ready");
+    assert_eq!(ready.id, r1.id);
+    assert_eq!(
+        c.get_release("shop-v1.0.0").await.expect("get").name,
+        "shop-v1.0.0"
+    );
+    assert_eq!(c.get_latest_release().await.expect("latest").id, r1.id);
+    let envelope = c
+        .get_release_attestation("shop-v1.0.0")
+        .await
+        .expect("attestation");
+    assert!(!envelope.signatures.is_empty());
+    c.list_release_attachments("shop-v1.0.0")
+        .await
+        .expect("attachments");
+    c.push_release_attachments("shop-v1.0.0")
+        .await
+        .expect("push attachments");
+    let cmp = c
+        .compare_releases("shop-v1.1.0", "shop-v1.0.0")
+        .await
+        .expect("compare");
+    assert_eq!(cmp.changed.len(), 1, "{cmp:?}");
+    let notes = c
+        .generate_release_notes("shop-v1.1.0", &body(json!({"previous": "shop-v1.0.0"})))
+        .await
+        .expect("notes");
+    assert!(notes.notes.contains("api"), "{}", notes.notes);
+    assert_eq!(c.list_signing_keys().await.expect("keys").len(), 1);
+
+    // Assets on the draft.
+    let file = AssetFile::from_bytes("app.tar.gz", "application/gzip", vec![7u8; 100_000]);
+    let asset = c
+        .upload_release_asset("shop-v1.1.0", file, &body(json!({})))
+        .await
+        .expect("upload");
+    assert_eq!(asset.size, 100_000);
+    let aid = asset.id.to_string();
+    assert_eq!(
+        c.list_release_assets("shop-v1.1.0")
+            .await
+            .expect("assets")
+            .len(),
+        1
+    );
+    c.update_release_asset("shop-v1.1.0", &aid, &body(json!({"label": "Linux build"})))
+        .await
+        .expect("relabel");
+    assert_eq!(
+        c.get_release_asset("shop-v1.1.0", &aid)
+            .await
+            .expect("asset")
+            .label
+            .as_deref(),
+        Some("Linux build")
+    );
+    let mut rest = c
+        .download_release_asset("shop-v1.1.0", &aid, 99_990)
+        .await
+        .expect("resume");
+    assert_eq!((rest.offset(), rest.total()), (99_990, Some(100_000)));
+    let mut got = 0;
+    while let Some(chunk) = rest.chunk().await.expect("chunk") {
+        got += chunk.len();
+    }
+    assert_eq!(got, 10);
+    c.delete_release_asset("shop-v1.1.0", &aid)
+        .await
+        .expect("delete asset");
+    c.deprecate_release("shop-v1.1.0", &body(json!({"reason": "superseded"})))
+        .await
+        .expect("deprecate");
+
+    // Environments and deployments.
+    c.create_environment(&body(json!({"name": "staging", "order": 10})))
+        .await
+        .expect("environment");
+    let spare = c
+        .create_environment(&body(json!({"name": "spare", "order": 20})))
+        .await
+        .expect("spare environment");
+    c.delete_environment(&spare.id.to_string())
+        .await
+        .expect("delete environment");
+    c.update_environment("staging", &body(json!({"displayName": "Staging"})))
+        .await
+        .expect("update environment");
+    assert_eq!(c.list_environments().await.expect("environments").len(), 1);
+    c.get_environment("staging").await.expect("get environment");
+    let deployment = c
+        .promote_release("shop-v1.0.0", &body(json!({"environmentId": "staging"})))
+        .await
+        .expect("promote");
+    let did = deployment.id.to_string();
+    c.get_deployment(&did).await.expect("deployment");
+    c.list_deployments(&body(json!({})))
+        .await
+        .expect("deployments");
+    c.complete_deployment(&did, &body(json!({"outcome": "succeeded"})))
+        .await
+        .expect("complete");
+    assert_eq!(
+        c.get_current_release("staging").await.expect("current").id,
+        r1.id
+    );
+    let state = c.get_release_state("shop-v1.0.0").await.expect("state");
+    assert_eq!(state.environments.len(), 1);
+
+    // Feeds, tokens, keys, audit.
+    assert_eq!(
+        c.latest_feed("api").await.expect("latest feed").version,
+        "v1.1.0"
+    );
+    c.major_feed("v1", "api").await.expect("major feed");
+    c.minor_feed("1.1", "api").await.expect("minor feed");
+    let token = c
+        .create_token(&body(json!({"name": "ci", "scopes": ["read"]})))
+        .await
+        .expect("token");
+    let tid = token.token.id.to_string();
+    assert_eq!(c.get_token(&tid).await.expect("get token").name, "ci");
+    assert_eq!(c.list_tokens().await.expect("tokens").len(), 1);
+    c.delete_token(&tid).await.expect("revoke");
+    c.rotate_signing_key().await.expect("rotate");
+    let audit = c.list_audit_events(&body(json!({}))).await.expect("audit");
+    assert!(audit.meta.total_count > 10);
+    assert_eq!(r2.name, "shop-v1.1.0");
+
+    // A problem arrives typed.
+    let err = c.get_release("nope").await.expect_err("unknown release");
+    assert_eq!(err.code(), Some(ErrorCode::NotFound), "{err}");
+    assert!(matches!(err, Error::Api { .. }));
+
+    // Every operation of the document was reached and answered with success.
+    let metrics = c.metrics().await.expect("metrics");
+    let mut missing: Vec<_> = operations(&doc)
+        .difference(&answered(&metrics))
+        .cloned()
+        .collect();
+    // This very request is counted only after it is answered.
+    missing.retain(|(m, p)| !(m == "GET" && p == "/metrics"));
+    assert!(
+        missing.is_empty(),
+        "operations not driven through the client: {missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_operation_on_sqlite() {
+    drive_every_operation(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn every_operation_on_postgres() {
+    if let Some(db) = TestDb::postgres() {
+        drive_every_operation(db).await;
+    }
+}
