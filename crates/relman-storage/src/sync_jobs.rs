@@ -188,6 +188,7 @@ impl Store {
                 .set((
                     sj::status.eq(status),
                     sj::phase.eq("done"),
+                    sj::done.eq(sj::total),
                     sj::result.eq(result),
                     sj::error.eq(error),
                     sj::updated_at.eq(to_micros(now)),

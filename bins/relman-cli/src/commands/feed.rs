@@ -74,20 +74,26 @@ impl Feed {
             let file = format!("{name}.json");
             write(&dir, &["latest", &file], &latest).await?;
             files += 1;
-            let versions = c
-                .list_component_versions(name, &body(json!({"limit": 1000}))?)
-                .await?;
-            let majors: BTreeSet<String> = versions
-                .items
-                .iter()
-                .filter_map(|v| {
+            let mut majors: BTreeSet<String> = BTreeSet::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let mut params = json!({"limit": 1000});
+                if let Some(next) = cursor.take() {
+                    params["cursor"] = json!(next);
+                }
+                let page = c.list_component_versions(name, &body(params)?).await?;
+                majors.extend(page.items.iter().filter_map(|v| {
                     v.semver
                         .as_deref()?
                         .split('.')
                         .next()
                         .map(|m| format!("v{m}"))
-                })
-                .collect();
+                }));
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
             for major in &majors {
                 let Ok(minors) = c.major_feed(major, name).await else {
                     continue;
