@@ -10,6 +10,7 @@ mod access;
 mod assets;
 mod audit;
 mod components;
+mod docs_page;
 mod environments;
 mod errors;
 mod feeds;
