@@ -212,6 +212,92 @@ async fn a_new_user_runs_the_whole_flow() {
         serde_json::from_slice(&std::fs::read(feeds.join("latest/api.json")).unwrap()).unwrap();
     assert_eq!(latest["tag"], "v1.39.0");
 
+    // Assets on a draft: streamed up, down, and resumed.
+    json(
+        &config,
+        &[
+            "releases",
+            "create",
+            "shop-v1.1.0",
+            "--version",
+            "1.1.0",
+            "-c",
+            "api=1.38.0",
+        ],
+    );
+    let file = home.path().join("app.tar.gz");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &bytes).unwrap();
+    let asset = json(
+        &config,
+        &[
+            "assets",
+            "upload",
+            "shop-v1.1.0",
+            file.to_str().unwrap(),
+            "--label",
+            "Linux",
+        ],
+    );
+    assert_eq!(asset["size"], 300_000);
+    let listed = run(&config, &["assets", "list", "shop-v1.1.0"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("app.tar.gz"));
+    let copy = home.path().join("copy.tar.gz");
+    json(
+        &config,
+        &[
+            "assets",
+            "download",
+            "shop-v1.1.0",
+            "app.tar.gz",
+            "-O",
+            copy.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+    std::fs::write(&copy, &bytes[..123_456]).unwrap();
+    json(
+        &config,
+        &[
+            "assets",
+            "download",
+            "shop-v1.1.0",
+            "app.tar.gz",
+            "-O",
+            copy.to_str().unwrap(),
+            "--continue",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        bytes,
+        "the resumed file is whole"
+    );
+    let notes = run(&config, &["releases", "notes", "shop-v1.1.0", "--generate"]);
+    assert!(String::from_utf8_lossy(&notes.stdout).contains("shop-v1.0.0"));
+    let cmp = json(
+        &config,
+        &["releases", "compare", "shop-v1.1.0", "shop-v1.0.0"],
+    );
+    assert_eq!(cmp["changed"].as_array().unwrap().len(), 1);
+
+    // Tokens and keys.
+    let token = json(&config, &["tokens", "create", "ci", "--scope", "read"]);
+    let secret = token["secret"].as_str().unwrap().to_owned();
+    let as_reader = relman(&config, &["--token", &secret, "whoami", "-o", "json"])
+        .output()
+        .unwrap();
+    let me: Value = serde_json::from_slice(&as_reader.stdout).unwrap();
+    assert_eq!(me["scope"], "read");
+    let refused = relman(&config, &["--token", &secret, "keys", "rotate"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&refused), 5, "a read token cannot rotate keys");
+    assert_eq!(
+        json(&config, &["keys", "list"]).as_array().unwrap().len(),
+        1
+    );
+
     // Failures exit with their kind.
     assert_eq!(code(&run(&config, &["releases", "get", "nope"])), 3);
     assert_eq!(

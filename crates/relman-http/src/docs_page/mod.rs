@@ -25,7 +25,13 @@ fn str_at<'a>(v: &'a Value, key: &str) -> &'a str {
 /// An anchor-safe id.
 fn anchor(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 

@@ -64,7 +64,10 @@ async fn the_reference_page_guides_a_newcomer(store: Store) {
             "AuthBody lists {variant}: {auth_body}"
         );
     }
-    assert!(auth_body.contains("when <code>type: \"basic\"</code>"), "{auth_body}");
+    assert!(
+        auth_body.contains("when <code>type: \"basic\"</code>"),
+        "{auth_body}"
+    );
     assert!(html.contains("one of <code>&quot;draft&quot;</code>"));
     assert!(html.contains("string (date-time)"));
     assert!(html.contains("max length 255") || html.contains("max length 200"));
