@@ -306,7 +306,7 @@ class Client:
         self.local.conn = None
 
     def call(self, method: str, path: str, body=None) -> Response:
-        headers = {"Authorization": "Bearer " + self.server.token, "Accept": "application/json"}
+        headers = {"Authorization": "Bearer " + self.server.token, "Accept": "application/json, application/problem+json"}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
