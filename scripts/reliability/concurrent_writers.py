@@ -22,6 +22,8 @@ STABLE_COMPONENTS = ["s-0", "s-1", "s-2"]          # never deleted; v1.0.0 stabl
 POOL_COMPONENTS = [f"wc-{i}" for i in range(8)]      # created, changed and deleted by the writers
 STABLE_ENVS = [f"e-{i}" for i in range(4)]           # promotion targets, never deleted
 POOL_ENVS = [f"we-{i}" for i in range(5)]            # created, changed and deleted by the writers
+# Never promoted to, so that a delete can succeed however soon the pool fills with deployments.
+SPARE_ENVS = [f"se-{i}" for i in range(3)]
 POOL_INTEGRATIONS = [f"ri-{i}" for i in range(5)]   # created, changed and deleted by the writers
 STABLE_INTEGRATION = "ri-stable"                     # never deleted; components may point at it
 UPSERT_TAGS = [f"v9.0.{i}" for i in range(6)]        # re-posted with changing semver and channel
@@ -218,7 +220,7 @@ def writer(c, tally: Tally, shared: Shared, t: int, deadline: float) -> None:
                 shared.drop(shared.ready, name)
 
     def op_env_create():
-        name = rnd.choice(POOL_ENVS)
+        name = rnd.choice(POOL_ENVS + SPARE_ENVS)
         call("POST /environments", "POST", "/environments",
              {"name": name, "order": rnd.randint(100, 112), "displayName": name.upper()})
 
@@ -230,7 +232,7 @@ def writer(c, tally: Tally, shared: Shared, t: int, deadline: float) -> None:
         call("PUT /environments/{id}", "PUT", f"/environments/{name}", body)
 
     def op_env_delete():
-        name = rnd.choice(POOL_ENVS)
+        name = rnd.choice(POOL_ENVS + SPARE_ENVS)
         call("DELETE /environments/{id}", "DELETE", f"/environments/{name}")
 
     def op_promote():
