@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use relman_client::Error;
+use relman_client::wire::Problem;
 
 /// Exit codes, documented in docs/CLI.md.
 pub mod code {
@@ -54,30 +55,45 @@ impl Failure {
     }
 }
 
+/// The exit code of an HTTP status the server answered with.
+fn status_code(status: u16) -> u8 {
+    match status {
+        404 => code::NOT_FOUND,
+        409 | 412 => code::CONFLICT,
+        400..500 => code::REFUSED,
+        _ => code::UNAVAILABLE,
+    }
+}
+
+impl From<&Problem> for Failure {
+    /// A problem the server reported, directly or as a sync job's error.
+    fn from(p: &Problem) -> Self {
+        let mut message = format!("error: {} ({})\n  {}", p.title, p.code.as_str(), p.detail);
+        for field in p.errors.iter().flatten() {
+            message.push_str(&format!("\n  {}: {}", field.field, field.message));
+        }
+        Self {
+            code: status_code(p.status),
+            message,
+        }
+    }
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        let code = match e.status() {
-            Some(404) => code::NOT_FOUND,
-            Some(409 | 412) => code::CONFLICT,
-            Some(s) if (400..500).contains(&s) => code::REFUSED,
-            Some(_) => code::UNAVAILABLE,
-            None => match e {
-                Error::Config(_) => code::USAGE,
-                Error::Io { .. } => code::FAILED,
-                _ => code::UNAVAILABLE,
-            },
+        if let Some(p) = e.problem() {
+            return Self::from(p);
+        }
+        let code = match (&e, e.status()) {
+            (_, Some(status)) => status_code(status),
+            (Error::Config(_), None) => code::USAGE,
+            (Error::Io { .. }, None) => code::FAILED,
+            _ => code::UNAVAILABLE,
         };
-        let message = match e.problem() {
-            Some(p) => {
-                let mut text = format!("error: {} ({})\n  {}", p.title, p.code.as_str(), p.detail);
-                for field in p.errors.iter().flatten() {
-                    text.push_str(&format!("\n  {}: {}", field.field, field.message));
-                }
-                text
-            }
-            None => format!("error: {e}"),
-        };
-        Self { code, message }
+        Self {
+            code,
+            message: format!("error: {e}"),
+        }
     }
 }
 

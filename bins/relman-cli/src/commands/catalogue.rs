@@ -139,6 +139,31 @@ pub enum Versions {
     },
 }
 
+/// A component's versions, newest first: one page, or with `all` every page.
+pub async fn versions(
+    c: &Client,
+    component: &str,
+    channel: Option<String>,
+    limit: Option<u32>,
+    all: bool,
+) -> Result<Vec<VersionResponse>, Failure> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let params = body(given!(
+            "channel" => channel.clone(),
+            "limit" => limit,
+            "cursor" => cursor.take(),
+        ))?;
+        let page = c.list_component_versions(component, &params).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(next) if all => cursor = Some(next),
+            _ => return Ok(items),
+        }
+    }
+}
+
 fn version_rows(list: &[VersionResponse]) -> Vec<Vec<String>> {
     list.iter()
         .map(|v| {
@@ -170,21 +195,7 @@ impl Versions {
                 limit,
                 all,
             } => {
-                let mut items = Vec::new();
-                let mut cursor: Option<String> = None;
-                loop {
-                    let params = body(given!(
-                        "channel" => channel.clone(),
-                        "limit" => limit,
-                        "cursor" => cursor.take(),
-                    ))?;
-                    let page = c.list_component_versions(&component, &params).await?;
-                    items.extend(page.items);
-                    match page.next_cursor {
-                        Some(next) if all => cursor = Some(next),
-                        _ => break,
-                    }
-                }
+                let items = versions(c, &component, channel, limit, all).await?;
                 out.print(&items, &["tag", "semver", "channel", "digest", ""], |l| {
                     version_rows(l)
                 });
@@ -364,24 +375,10 @@ impl SyncArgs {
         };
         bar.finish_and_clear();
         if let Some(problem) = &last.error {
-            let code = match problem.status {
-                404 => code::NOT_FOUND,
-                409 => code::CONFLICT,
-                s if s < 500 => code::REFUSED,
-                _ => code::UNAVAILABLE,
-            };
             if out.format == Format::Json {
                 out.json(&last);
             }
-            return Err(Failure {
-                code,
-                message: format!(
-                    "error: {} ({})\n  {}",
-                    problem.title,
-                    problem.code.as_str(),
-                    problem.detail
-                ),
-            });
+            return Err(Failure::from(problem));
         }
         out.record(&last, |j| {
             let r = j.result.clone();

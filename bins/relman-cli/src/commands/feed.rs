@@ -11,7 +11,6 @@ use relman_client::Client;
 use serde::Serialize;
 use serde_json::json;
 
-use super::body;
 use crate::exit::{Failure, Outcome};
 use crate::output::Printer;
 
@@ -74,26 +73,18 @@ impl Feed {
             let file = format!("{name}.json");
             write(&dir, &["latest", &file], &latest).await?;
             files += 1;
-            let mut majors: BTreeSet<String> = BTreeSet::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let mut params = json!({"limit": 1000});
-                if let Some(next) = cursor.take() {
-                    params["cursor"] = json!(next);
-                }
-                let page = c.list_component_versions(name, &body(params)?).await?;
-                majors.extend(page.items.iter().filter_map(|v| {
-                    v.semver
-                        .as_deref()?
-                        .split('.')
-                        .next()
-                        .map(|m| format!("v{m}"))
-                }));
-                match page.next_cursor {
-                    Some(next) => cursor = Some(next),
-                    None => break,
-                }
-            }
+            let majors: BTreeSet<String> =
+                super::catalogue::versions(c, name, None, Some(1000), true)
+                    .await?
+                    .iter()
+                    .filter_map(|v| {
+                        v.semver
+                            .as_deref()?
+                            .split('.')
+                            .next()
+                            .map(|m| format!("v{m}"))
+                    })
+                    .collect();
             for major in &majors {
                 let Ok(minors) = c.major_feed(major, name).await else {
                     continue;
