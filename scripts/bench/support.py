@@ -94,8 +94,9 @@ class Server:
         port = free_port()
         # Access logs off, as nginx's are (`access_log off`): both serve bytes, neither logs a
         # line per request. docs/BENCHMARKS.md gives what relman's access log costs.
+        # RELMAN_EGRESS_ALLOW: the benchmark's docker-registry listens on 127.0.0.1.
         env = dict(os.environ, RELMAN_LISTEN=f"127.0.0.1:{port}", RELMAN_DATA_DIR=data_dir,
-                   RELMAN_LOG_FORMAT="json",
+                   RELMAN_LOG_FORMAT="json", RELMAN_EGRESS_ALLOW="loopback",
                    RUST_LOG=os.environ.get("RELMAN_BENCH_LOG", "info,relman_http::request_id=warn"))
         env.pop("RELMAN_DATABASE_URL", None)
         if database_url:

@@ -161,6 +161,9 @@ class Server:
         # The test decides the configuration alone: no RELMAN_* from the caller's environment.
         env = {k: v for k, v in os.environ.items() if not k.startswith("RELMAN_")}
         env.setdefault("RUST_LOG", "warn")
+        # The checks' registries (docker-registry, fault proxies) listen on 127.0.0.1, which the
+        # strict egress default refuses; a test may still set its own policy in `self.env`.
+        env["RELMAN_EGRESS_ALLOW"] = "loopback"
         env.update(self.env)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env,

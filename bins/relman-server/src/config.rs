@@ -37,6 +37,9 @@ pub struct FileConfig {
     protected_releases: Option<Vec<String>>,
     metrics_public: Option<bool>,
     feeds_public: Option<bool>,
+    egress_allow: Option<String>,
+    webhook_timeout: Option<String>,
+    webhook_retry_schedule: Option<String>,
     assets: Option<AssetsFile>,
 }
 
@@ -94,6 +97,14 @@ pub struct Config {
     pub feeds_public: bool,
     /// Where release asset bytes are kept, and how large they may be.
     pub assets: AssetsConfig,
+    /// Which addresses outgoing requests (registries, token realms, webhooks) may reach:
+    /// public ones only unless `RELMAN_EGRESS_ALLOW` / `egress_allow` adds loopback, private
+    /// ranges or CIDRs.
+    pub egress: relman_egress::EgressPolicy,
+    /// How long one webhook delivery attempt may take.
+    pub webhook_timeout: std::time::Duration,
+    /// When failed webhook deliveries are tried again.
+    pub webhook_retry_schedule: relman_webhooks::RetrySchedule,
 }
 
 impl Default for Config {
@@ -115,8 +126,27 @@ impl Default for Config {
             metrics_public: false,
             feeds_public: true,
             assets: AssetsConfig::default(),
+            egress: relman_egress::EgressPolicy::default(),
+            webhook_timeout: std::time::Duration::from_secs(15),
+            webhook_retry_schedule: relman_webhooks::RetrySchedule::default(),
         }
     }
+}
+
+/// One duration written like a retry delay (`15s`, `500ms`, `2m`).
+fn duration(key: &str, v: &str) -> anyhow::Result<std::time::Duration> {
+    match relman_webhooks::RetrySchedule::parse(v)
+        .map_err(|e| anyhow::anyhow!("{key}: {e}"))?
+        .delays()
+    {
+        [one] if !one.is_zero() => Ok(*one),
+        _ => bail!("{key}: '{v}' is not one duration above zero, such as 15s"),
+    }
+}
+
+fn schedule(key: &str, v: &str) -> anyhow::Result<relman_webhooks::RetrySchedule> {
+    v.parse::<relman_webhooks::RetrySchedule>()
+        .map_err(|e| anyhow::anyhow!("{key}: {e}"))
 }
 
 /// Environment variables the server reads.
@@ -137,6 +167,9 @@ const ENV_KEYS: &[&str] = &[
     "RELMAN_PROTECTED_RELEASES",
     "RELMAN_METRICS_PUBLIC",
     "RELMAN_FEEDS_PUBLIC",
+    "RELMAN_EGRESS_ALLOW",
+    "RELMAN_WEBHOOK_TIMEOUT",
+    "RELMAN_WEBHOOK_RETRY_SCHEDULE",
 ];
 
 impl Config {
@@ -220,6 +253,16 @@ impl Config {
                 };
             }
         }
+        if let Some(v) = var("RELMAN_EGRESS_ALLOW") {
+            c.egress = relman_egress::EgressPolicy::parse(&v)
+                .map_err(|e| anyhow::anyhow!("RELMAN_EGRESS_ALLOW: {e}"))?;
+        }
+        if let Some(v) = var("RELMAN_WEBHOOK_TIMEOUT") {
+            c.webhook_timeout = duration("RELMAN_WEBHOOK_TIMEOUT", &v)?;
+        }
+        if let Some(v) = var("RELMAN_WEBHOOK_RETRY_SCHEDULE") {
+            c.webhook_retry_schedule = schedule("RELMAN_WEBHOOK_RETRY_SCHEDULE", &v)?;
+        }
         c.assets.apply_env(var)?;
         c.secret_key = var("RELMAN_SECRET_KEY").filter(|k| !k.is_empty());
         c.admin_token = var("RELMAN_ADMIN_TOKEN").filter(|t| !t.is_empty());
@@ -279,6 +322,16 @@ impl Config {
         }
         if let Some(v) = f.feeds_public {
             self.feeds_public = v;
+        }
+        if let Some(v) = &f.egress_allow {
+            self.egress = relman_egress::EgressPolicy::parse(v)
+                .map_err(|e| anyhow::anyhow!("egress_allow: {e}"))?;
+        }
+        if let Some(v) = &f.webhook_timeout {
+            self.webhook_timeout = duration("webhook_timeout", v)?;
+        }
+        if let Some(v) = &f.webhook_retry_schedule {
+            self.webhook_retry_schedule = schedule("webhook_retry_schedule", v)?;
         }
         if let Some(v) = &f.assets {
             self.assets.apply_file(v);
@@ -387,6 +440,81 @@ mod tests {
         let bad = env(&[("RELMAN_METRICS_PUBLIC", "yes")]);
         let err = Config::load(&Flags::default(), &bad).unwrap_err();
         assert!(err.to_string().contains("RELMAN_METRICS_PUBLIC"), "{err}");
+    }
+
+    #[test]
+    fn webhook_settings_from_file_and_env() {
+        let (_dir, path) = file("webhook_timeout = \"3s\"\nwebhook_retry_schedule = \"1s,2s\"\n");
+        let flags = Flags {
+            config: Some(path),
+            ..Flags::default()
+        };
+        let c = Config::load(&flags, &[]).unwrap();
+        assert_eq!(c.webhook_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(
+            c.webhook_retry_schedule.delays(),
+            [
+                std::time::Duration::from_secs(1),
+                std::time::Duration::from_secs(2)
+            ]
+        );
+        let env = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
+        let c = Config::load(&flags, &env("RELMAN_WEBHOOK_TIMEOUT", "250ms")).unwrap();
+        assert_eq!(c.webhook_timeout, std::time::Duration::from_millis(250));
+        for (k, v) in [
+            ("RELMAN_WEBHOOK_TIMEOUT", "1s,2s"),
+            ("RELMAN_WEBHOOK_TIMEOUT", "0s"),
+            ("RELMAN_WEBHOOK_RETRY_SCHEDULE", "soon"),
+        ] {
+            let err = Config::load(&flags, &env(k, v)).unwrap_err().to_string();
+            assert!(err.contains(k), "{err}");
+        }
+        assert_eq!(
+            Config::default().webhook_retry_schedule,
+            relman_webhooks::RetrySchedule::default()
+        );
+    }
+
+    #[test]
+    fn egress_from_file_and_env() {
+        use relman_egress::EgressPolicy;
+        assert_eq!(Config::default().egress, EgressPolicy::default());
+        let (_dir, path) = file("egress_allow = \"private, 10.9.0.0/16\"\n");
+        let flags = Flags {
+            config: Some(path),
+            ..Default::default()
+        };
+        let from_file = Config::load(&flags, &[]).unwrap().egress;
+        assert_eq!(from_file.describe(), "private, 10.9.0.0/16");
+        let loopback = env(&[("RELMAN_EGRESS_ALLOW", "loopback")]);
+        let from_env = Config::load(&flags, &loopback).unwrap().egress;
+        assert_eq!(
+            from_env,
+            EgressPolicy::default().allowing_loopback(),
+            "env beats the file"
+        );
+        let strict = env(&[("RELMAN_EGRESS_ALLOW", "")]);
+        assert_eq!(
+            Config::load(&flags, &strict).unwrap().egress,
+            EgressPolicy::default()
+        );
+        for (bad, says) in [("loopbak", "'loopbak'"), ("169.254.169.254", "never")] {
+            let err = Config::load(&Flags::default(), &env(&[("RELMAN_EGRESS_ALLOW", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("RELMAN_EGRESS_ALLOW: "), "{err}");
+            assert!(err.contains(says), "{err}");
+        }
+        let (_dir, path) = file("egress_allow = \"10.0.0.1/8\"\n");
+        let bad_file = Flags {
+            config: Some(path),
+            ..Default::default()
+        };
+        let err = format!("{:#}", Config::load(&bad_file, &[]).unwrap_err());
+        assert!(
+            err.contains("egress_allow: '10.0.0.1/8' has host bits set"),
+            "{err}"
+        );
     }
 
     #[test]

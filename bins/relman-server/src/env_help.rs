@@ -16,6 +16,9 @@ Environment (each overrides the config file; flags override both):
   RELMAN_METRICS_PUBLIC            serve /metrics without a token
   RELMAN_FEEDS_PUBLIC              serve /updates/v1 without a token
   RELMAN_PROTECTED_RELEASES        release names that cannot be deleted or deprecated
+  RELMAN_EGRESS_ALLOW              also let outgoing requests reach loopback, private or CIDRs
+  RELMAN_WEBHOOK_TIMEOUT           one webhook delivery attempt's timeout (default 15s)
+  RELMAN_WEBHOOK_RETRY_SCHEDULE    delays between webhook attempts (default 5s,5m,30m,2h,5h,10h,10h)
   RELMAN_SYNC_INTERVAL_SECONDS     scheduled sync of every component (0: off)
   RELMAN_SHUTDOWN_DELAY_SECONDS    serve on after SIGTERM while load balancers notice
   RELMAN_SHUTDOWN_GRACE_SECONDS    time in-flight requests get to finish

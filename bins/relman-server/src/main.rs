@@ -181,10 +181,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // One set of metrics for the process: the registry clients and the service report to it,
     // `/metrics` renders it.
     let metrics = Arc::new(Metrics::new(env!("CARGO_PKG_VERSION")));
+    // Every outgoing request goes through one policy: registries, token realms, webhooks.
+    tracing::info!(allow = %config.egress.describe(), "egress policy for outgoing requests");
     // Owned once here: every sync of an integration shares its one client, limits and tokens.
-    let registries = Arc::new(
-        RegistryClients::new(Arc::new(HttpConnector)).observed_by(Arc::clone(&metrics) as _),
-    );
+    let connector = HttpConnector::new(config.egress.clone());
+    let registries =
+        Arc::new(RegistryClients::new(Arc::new(connector)).observed_by(Arc::clone(&metrics) as _));
     let protected = relman_domain::ProtectedReleases::new(config.protected_releases.clone())
         .map_err(|e| anyhow::anyhow!("protected_releases: {e}"))?;
     // Keeps SQLite's write-ahead log bounded under constant reads (a no-op on PostgreSQL).
@@ -200,7 +202,25 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         max_bytes = config.assets.max_bytes,
         "release assets"
     );
+    // Webhook deliveries from the outbox; it stops claiming once shutdown begins, and a delivery
+    // cut off by the exit is sent again when its lease expires (docs/WEBHOOKS.md).
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let worker = relman_webhooks::DeliveryWorker::new(
+        store.clone(),
+        config.egress.clone(),
+        relman_webhooks::WorkerOptions {
+            request_timeout: config.webhook_timeout,
+            schedule: config.webhook_retry_schedule.clone(),
+            ..Default::default()
+        },
+    )
+    .context("the webhook delivery client")?;
+    actix_web::rt::spawn(worker.run(async move {
+        let mut stop = stop;
+        let _ = stop.wait_for(|s| *s).await;
+    }));
     let service = Service::with_registry_clients(store, registries)
+        .with_egress(config.egress.clone())
         .observed_by(Arc::clone(&metrics) as _)
         .with_protected_releases(protected)
         .with_assets(AssetStore {
@@ -241,6 +261,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     actix_web::rt::spawn(async move {
         let signal = shutdown_signal().await;
         draining.start();
+        let _ = stopping.send(true);
         // SIGTERM comes from an orchestrator: keep serving while load balancers notice the 503
         // from /readyz. Ctrl-C comes from a person, who wants the server gone now.
         if signal == Signal::Terminate && !delay.is_zero() {

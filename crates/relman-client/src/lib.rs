@@ -25,6 +25,7 @@ mod meta;
 mod releases;
 mod rollout;
 mod transport;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ use url::Url;
 
 pub use assets::{AssetDownload, AssetFile};
 pub use error::Error;
+pub use webhooks::PushProof;
 pub use relman_wire as wire;
 pub use transport::Listed;
 

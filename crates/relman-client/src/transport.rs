@@ -46,10 +46,12 @@ pub(crate) struct Call<'a> {
     client: &'a Client,
     method: Method,
     url: Url,
-    body: Option<(Vec<u8>, &'static str)>,
+    body: Option<(Vec<u8>, HeaderValue)>,
     headers: HeaderMap,
     replay: Replay,
     timeout: Option<Duration>,
+    /// Whether the client's API token goes with the request.
+    with_token: bool,
 }
 
 impl Client {
@@ -75,6 +77,7 @@ impl Client {
             headers: HeaderMap::new(),
             replay,
             timeout: Some(self.timeout),
+            with_token: true,
         }
     }
 }
@@ -94,8 +97,23 @@ impl<'a> Call<'a> {
     pub(crate) fn json<B: Serialize>(mut self, body: &B) -> Result<Self, Error> {
         let bytes =
             serde_json::to_vec(body).map_err(|e| Error::Config(format!("request body: {e}")))?;
-        self.body = Some((bytes, "application/json"));
+        self.body = Some((bytes, HeaderValue::from_static("application/json")));
         Ok(self)
+    }
+
+    /// Sends `bytes` as they are, as `content_type`.
+    pub(crate) fn raw(mut self, bytes: Vec<u8>, content_type: &str) -> Result<Self, Error> {
+        let media = HeaderValue::from_str(content_type)
+            .map_err(|_| Error::Config(format!("{content_type:?}: not a valid content type")))?;
+        self.body = Some((bytes, media));
+        Ok(self)
+    }
+
+    /// Leaves the client's API token out: for an operation that carries its own credentials
+    /// (a push notification proves the integration's event secret instead).
+    pub(crate) fn without_token(mut self) -> Self {
+        self.with_token = false;
+        self
     }
 
     /// Marks an operation the API defines as idempotent although its method is POST.
@@ -110,6 +128,16 @@ impl<'a> Call<'a> {
             .map_err(|_| Error::Config(format!("{name}: not a valid header value")))?;
         self.headers.insert(name, value);
         Ok(self)
+    }
+
+    /// Adds a request header holding a secret: marked sensitive, so it never shows in debug
+    /// output.
+    pub(crate) fn secret_header(self, name: &'static str, value: &str) -> Result<Self, Error> {
+        let mut call = self.header(name, value)?;
+        if let Some(v) = call.headers.get_mut(name) {
+            v.set_sensitive(true);
+        }
+        Ok(call)
     }
 
     /// Where the request goes.
@@ -130,14 +158,14 @@ impl<'a> Call<'a> {
             .http
             .request(self.method.clone(), self.url.clone())
             .headers(self.headers.clone());
-        if let Some(token) = &self.client.token {
+        if let Some(token) = self.client.token.as_ref().filter(|_| self.with_token) {
             req = req.header(AUTHORIZATION, token.clone());
         }
         if let Some(timeout) = self.timeout {
             req = req.timeout(timeout);
         }
         if let Some((bytes, media)) = &self.body {
-            req = req.header(CONTENT_TYPE, *media).body(bytes.clone());
+            req = req.header(CONTENT_TYPE, media.clone()).body(bytes.clone());
         }
         req
     }

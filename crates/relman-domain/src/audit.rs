@@ -42,6 +42,8 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
     /// A short account of what changed.
     pub summary: String,
+    /// What the change tells subscribed webhooks; usually empty.
+    pub notices: Vec<crate::Notice>,
 }
 
 impl AuditEvent {
@@ -63,6 +65,14 @@ impl AuditEvent {
             resource_id: resource_id.to_string(),
             request_id: actor.request_id.clone(),
             summary: summary.into(),
+            notices: Vec::new(),
         }
+    }
+
+    /// The same event, telling webhooks `notice` as well.
+    #[must_use]
+    pub fn notify(mut self, notice: crate::Notice) -> Self {
+        self.notices.push(notice);
+        self
     }
 }

@@ -7,6 +7,7 @@ mod component;
 mod digest;
 mod error;
 mod integration;
+mod notice;
 mod protection;
 mod provenance;
 mod signing;
@@ -14,6 +15,7 @@ mod text;
 mod token;
 mod version;
 mod version_key;
+mod webhook;
 
 pub use asset::{
     Asset, AssetName, MAX_ASSET_LABEL_CHARS, validate_asset_label, validate_content_type,
@@ -30,6 +32,7 @@ pub use integration::{
     IntegrationAuth, IntegrationName, IntegrationSummary, MAX_CONCURRENCY_LIMIT,
     RegistryIntegration, Secret,
 };
+pub use notice::{EventType, Notice, UnknownEventType};
 pub use protection::ProtectedReleases;
 pub use provenance::{MAX_LABEL_CHARS, Provenance, REVISION_LABEL, SOURCE_LABEL, VERSION_LABEL};
 pub use signing::{Attachment, AttachmentStatus, KeyStatus, SigningKeyInfo, StoredAttestation};
@@ -40,6 +43,7 @@ pub use version::{
     compare_versions_desc, parse_semver, parse_tag_semver,
 };
 pub use version_key::{NO_SEMVER_KEY, optional_sort_key, version_sort_key};
+pub use webhook::{DeliveryStatus, Webhook, WebhookDelivery};
 
 mod aliases;
 mod canonical;

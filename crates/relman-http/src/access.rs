@@ -23,7 +23,14 @@ use crate::request_id::RequestId;
 use relman_wire::ErrorCode;
 
 /// Paths anyone may call, without a token.
-pub const PUBLIC_PATHS: &[&str] = &["/healthz", "/readyz", "/openapi.json", "/docs"];
+pub const PUBLIC_PATHS: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/openapi.json",
+    "/docs",
+    // Registries cannot hold API tokens: the integration's event secret authenticates them.
+    "/api/v1/registry-integrations/{id}/events",
+];
 
 /// The update feeds: public unless the operator turns [`crate::FeedsPublic`] off, when they need
 /// `read`. The document states the default.
@@ -34,6 +41,7 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/api/v1/tokens",
     "/api/v1/registry-integrations",
     "/api/v1/audit-events",
+    "/api/v1/webhooks",
 ];
 
 /// Single operations that need `admin` on paths others may read.

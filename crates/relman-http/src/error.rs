@@ -235,6 +235,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::AttachmentFailed { .. } => {
                 Self::new(ErrorCode::AttachmentFailed, e.to_string())
             }
+            ServiceError::PushUnauthenticated { .. } => Self::unauthenticated(e.to_string()),
             ServiceError::SyncInProgress { .. } => {
                 Self::new(ErrorCode::SyncInProgress, e.to_string())
             }

@@ -10,12 +10,14 @@ pub mod feeds;
 pub mod integrations;
 pub mod meta;
 pub mod metrics;
+pub mod push_events;
 pub mod release_notes;
 pub mod releases;
 pub mod signing;
 pub mod sync_jobs;
 pub mod tokens;
 pub mod version_maps;
+pub mod webhooks;
 pub mod yanks;
 
 use actix_web::HttpResponse;

@@ -41,7 +41,7 @@ pub use state::{AppState, Draining, FeedsPublic, HttpSettings};
 
 use handlers::{aliases, audit, components, feeds, integrations, meta, releases, signing};
 use handlers::{assets, release_notes, sync_jobs, tokens, version_maps, yanks};
-use handlers::{deployments, environments};
+use handlers::{deployments, environments, push_events, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -52,6 +52,15 @@ use handlers::{deployments, environments};
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     modifiers(&BearerAuth),
+    // What webhooks receive: no operation returns these, so they are listed for SDKs here.
+    components(schemas(
+        relman_wire::webhook_events::WebhookPayload,
+        relman_wire::webhook_events::ReleaseEventData,
+        relman_wire::webhook_events::DeploymentEventData,
+        relman_wire::webhook_events::VersionEventData,
+        relman_wire::webhook_events::AliasEventData,
+        relman_wire::webhook_events::SyncFailedEventData,
+    )),
     tags(
         (name = "components", description = "Container images relman tracks"),
         (name = "registry-integrations", description = "Container registries relman syncs from"),
@@ -61,6 +70,7 @@ use handlers::{deployments, environments};
         (name = "deployments", description = "Promotions of releases to environments and their outcomes"),
         (name = "audit", description = "Who changed what, when"),
         (name = "tokens", description = "Scoped API tokens"),
+        (name = "webhooks", description = "Outgoing webhooks (Standard Webhooks), their deliveries and redelivery"),
         (name = "signing", description = "Release signing keys, attestations and their attachments to images"),
         (name = "assets", description = "Files attached to releases: uploaded while draft, frozen and signed with the release"),
         (name = "updates", description = "Update-discovery feeds (seed 004): latest, per-major and per-minor version files, public by default"),
@@ -144,12 +154,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(integrations::update_registry_integration)
                 .service(integrations::delete_registry_integration)
                 .service(integrations::test_registry_integration)
+                .service(push_events::rotate_registry_event_secret)
+                .service(push_events::receive_registry_events)
                 .service(audit::list_audit_events)
                 .service(tokens::create_token)
                 .service(tokens::whoami)
                 .service(tokens::list_tokens)
                 .service(tokens::get_token)
-                .service(tokens::delete_token),
+                .service(tokens::delete_token)
+                .service(webhooks::create_webhook)
+                .service(webhooks::list_webhooks)
+                .service(webhooks::get_webhook)
+                .service(webhooks::update_webhook)
+                .service(webhooks::delete_webhook)
+                .service(webhooks::list_webhook_deliveries)
+                .service(webhooks::redeliver_webhook_delivery),
         )
         .service(
             scope("/updates/v1")

@@ -20,8 +20,9 @@ const PLAIN_JSON: &str = "application/json";
 use relman_wire::ErrorCode;
 
 /// Operations that answer 201 with `Location` (they call `handlers::created`).
-pub const LOCATION_ON_201: [&str; 7] = [
+pub const LOCATION_ON_201: [&str; 8] = [
     "create_component",
+    "create_webhook",
     "create_token",
     "create_registry_integration",
     "create_release",
@@ -32,8 +33,9 @@ pub const LOCATION_ON_201: [&str; 7] = [
 
 /// Operations whose 200 carries `Link: <…>; rel="next"` when a next page exists (they call
 /// `link::add_next_link`).
-pub const LINK_NEXT_ON_200: [&str; 6] = [
+pub const LINK_NEXT_ON_200: [&str; 7] = [
     "list_releases",
+    "list_webhook_deliveries",
     "list_component_versions",
     "list_version_maps",
     "list_audit_events",

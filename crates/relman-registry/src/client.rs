@@ -108,7 +108,10 @@ impl HttpRegistryClient {
             Some(port) => format!("{}:{port}", base.host_str().unwrap_or_default()),
             None => base.host_str().unwrap_or_default().to_owned(),
         };
-        let http = reqwest::Client::builder()
+        // Token realms and redirects go through this client too, so one policy covers them.
+        let http = config
+            .egress
+            .apply(reqwest::Client::builder())
             .user_agent(concat!("relman/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
@@ -495,7 +498,12 @@ impl HttpRegistryClient {
     }
 
     fn transport_error(&self, error: reqwest::Error) -> RegistryError {
-        if error.is_timeout() {
+        if let Some(refusal) = relman_egress::refusal_of(&error) {
+            RegistryError::Egress {
+                registry: self.registry.clone(),
+                refusal: refusal.clone(),
+            }
+        } else if error.is_timeout() {
             RegistryError::Timeout {
                 registry: self.registry.clone(),
                 timeout: self.config.timeout,

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use relman_egress::EgressPolicy;
 use url::Url;
 
 use crate::error::RegistryError;
@@ -34,10 +35,15 @@ pub struct RegistryConfig {
     /// The page size (`n`) asked for when listing tags. Registries may cap or ignore it.
     /// Default 1000.
     pub tag_page_size: usize,
+    /// Which addresses the registry, its token realm and its redirects may resolve to. Default
+    /// strict (public addresses only): a registry on loopback or a private network needs
+    /// `RELMAN_EGRESS_ALLOW`.
+    pub egress: EgressPolicy,
 }
 
 impl RegistryConfig {
-    /// Defaults for everything but the URL: anonymous, concurrency 8, no pacing, 30 s timeout.
+    /// Defaults for everything but the URL: anonymous, concurrency 8, no pacing, 30 s timeout,
+    /// the strict egress policy.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -48,6 +54,7 @@ impl RegistryConfig {
             max_retries: 4,
             max_retry_wait: Duration::from_secs(30),
             tag_page_size: 1000,
+            egress: EgressPolicy::default(),
         }
     }
 

@@ -164,6 +164,15 @@ pub enum RegistryError {
         #[source]
         source: reqwest::Error,
     },
+    /// The egress policy refused the address the registry (or its token realm, or a redirect)
+    /// resolves to; no connection was made. The refusal says how to allow it, if it can be.
+    #[error("registry {registry} may not be reached: {refusal}")]
+    Egress {
+        /// Host of the registry.
+        registry: String,
+        /// What was refused and why; never holds a URL's path or query.
+        refusal: relman_egress::Refusal,
+    },
     /// The registry did not answer within the configured timeout.
     #[error("registry {registry} did not answer within {} ms", timeout.as_millis())]
     Timeout {

@@ -15,6 +15,9 @@
 //! - politeness: bounded concurrency, optional pacing, `Retry-After` on 429/503 with capped
 //!   backoff, a timeout on every request, and a count of the requests made (per client, and per
 //!   unit of work through [`count_requests`]);
+//! - egress: every request, token realms and redirects included, goes through the
+//!   [`RegistryConfig::egress`] policy (`relman-egress`); a refused address fails with
+//!   [`RegistryError::Egress`], which says how to allow it;
 //! - observation: a [`RequestObserver`] given with [`HttpRegistryClient::with_observer`] hears the
 //!   status (or failure) of every request, for metrics kept elsewhere.
 //!

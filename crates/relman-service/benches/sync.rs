@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use futures_util::{StreamExt, stream};
 use relman_service::{ComponentInput, IntegrationInput, Service, SyncOptions};
 use relman_test_support::db::TestDb;
-use relman_test_support::registry::{RegistryMode, TestRegistry};
+use relman_test_support::registry::{RegistryMode, TestRegistry, loopback_egress};
 
 const TAGS: usize = 2000;
 const ROUNDS: usize = 3;
@@ -85,7 +85,10 @@ async fn main() {
     println!("pushed {TAGS} tags in {:.2?}", started.elapsed());
 
     let db = TestDb::sqlite();
-    let service = Service::new(db.store().await);
+    let service = Service::with_registry_connector(
+        db.store().await,
+        std::sync::Arc::new(relman_service::HttpConnector::new(loopback_egress())),
+    );
     let actor = relman_domain::Actor::system();
     let integration = service
         .create_integration(

@@ -122,7 +122,13 @@ impl Service {
                     alias.digest
                 );
                 let resource = format!("{}:{}", component.id, alias.alias);
-                let event = AuditEvent::new(actor, now(), "alias", "apply", resource, summary);
+                let event = AuditEvent::new(actor, now(), "alias", "apply", resource, summary)
+                    .notify(crate::notices::alias_moved(
+                        &component,
+                        &alias.alias,
+                        &alias.digest,
+                        previous.as_ref(),
+                    ));
                 self.store.record_event(&event).await?;
             }
             out.push(AppliedAlias {

@@ -122,7 +122,8 @@ impl Service {
                     "start",
                     deployment.id,
                     format!("promoting release {} to {}", release.name, env.name),
-                ),
+                )
+                .notify(crate::notices::deployment(&deployment, &env, &next)),
                 AuditEvent::new(
                     actor,
                     now,
@@ -209,6 +210,9 @@ impl Service {
             ..open.clone()
         };
         let verdict = done.status.as_str();
+        // What subscribers are told names the release and environment as they are now.
+        let release = self.release(&done.release_id.to_string()).await?;
+        let environment = self.environment(&done.environment_id.to_string()).await?;
         let mut events = vec![
             AuditEvent::new(
                 actor,
@@ -220,7 +224,8 @@ impl Service {
                     "release {} in {}: {verdict}",
                     record.release_name, record.environment_name
                 ),
-            ),
+            )
+            .notify(crate::notices::deployment(&done, &environment, &release)),
             AuditEvent::new(
                 actor,
                 now,

@@ -28,6 +28,10 @@ pub enum Resource {
     Asset,
     /// A sync started in the background.
     SyncJob,
+    /// An outgoing webhook.
+    Webhook,
+    /// One event on its way to a webhook.
+    WebhookDelivery,
 }
 
 impl fmt::Display for Resource {
@@ -43,6 +47,8 @@ impl fmt::Display for Resource {
             Self::SigningKey => "signing key",
             Self::Asset => "asset",
             Self::SyncJob => "sync job",
+            Self::Webhook => "webhook",
+            Self::WebhookDelivery => "webhook delivery",
         })
     }
 }
@@ -243,6 +249,13 @@ pub enum ServiceError {
         component: String,
         /// The tag.
         tag: String,
+    },
+    /// A push notification did not prove it knows the integration's event secret (or the
+    /// integration has none yet).
+    #[error("the push notification for registry integration '{integration}' is not authenticated")]
+    PushUnauthenticated {
+        /// The integration, as the path named it.
+        integration: String,
     },
     /// A sync of this component is already running (on this server or another replica).
     #[error("component '{component}' is being synced right now; retry shortly")]

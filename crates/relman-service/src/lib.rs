@@ -18,8 +18,11 @@ mod feeds;
 mod input;
 mod integrations;
 mod notes;
+mod notices;
 mod observer;
 mod paging;
+mod push_hints;
+mod pushes;
 mod read_cache;
 mod registry;
 mod release_cache;
@@ -35,6 +38,7 @@ mod token_cache;
 mod tokens;
 mod version_maps;
 mod version_pages;
+mod webhooks;
 mod yank;
 
 pub use aliases::{AliasChange, AppliedAlias};
@@ -49,6 +53,8 @@ pub use integrations::{AuthInput, IntegrationCheck, IntegrationInput, Integratio
 pub use notes::GeneratedNotes;
 pub use observer::{NoObserver, ServiceObserver, SyncOutcome, SyncRun};
 pub use paging::{DEFAULT_SLICE_LIMIT, MAX_SLICE_LIMIT, Slice, SliceQuery};
+pub use push_hints::{ParsedPush, PushAuth, PushHint, parse_push};
+pub use pushes::{EVENT_SECRET_PREFIX, EventSecret, PushReceipt};
 pub use registry::{HttpConnector, RegistryClients, RegistryConnector, registry_config};
 pub use release_cache::RELEASE_CACHE_CAPACITY;
 pub use release_input::{
@@ -67,6 +73,7 @@ pub use token_cache::TOKEN_CACHE_TTL;
 pub use tokens::{IssuedToken, MAX_TOKEN_NAME, Refusal, TokenInput, token_hash};
 pub use version_maps::{VersionMapInput, VersionMapQuery, VersionsQuery};
 pub use version_pages::{DEFAULT_VERSIONS_LIMIT, MAX_VERSIONS_LIMIT, VersionList};
+pub use webhooks::{CreatedWebhook, MAX_WEBHOOK_URL, SECRET_PREFIX, WebhookInput, WebhookPatch};
 
 use std::sync::Arc;
 
@@ -104,12 +111,14 @@ pub struct Service {
     assets: Option<Arc<AssetStore>>,
     /// The latest release's id, forgotten with the release counts.
     latest_ids: Arc<read_cache::ReadCache<(), Option<uuid::Uuid>>>,
+    /// Which addresses a webhook URL may point at.
+    egress: relman_egress::EgressPolicy,
 }
 
 impl Service {
     /// A service over an opened (migrated) store.
     pub fn new(store: Store) -> Self {
-        Self::with_registry_connector(store, Arc::new(HttpConnector))
+        Self::with_registry_connector(store, Arc::new(HttpConnector::default()))
     }
 
     /// A service that builds its registry clients with `connector` (tests inject fakes this way).
@@ -134,7 +143,15 @@ impl Service {
             feeds: Arc::default(),
             latest_ids: Arc::default(),
             assets: None,
+            egress: relman_egress::EgressPolicy::default(),
         }
+    }
+
+    /// Checks webhook URLs against `egress` (the same policy their deliveries are sent under).
+    #[must_use]
+    pub fn with_egress(mut self, egress: relman_egress::EgressPolicy) -> Self {
+        self.egress = egress;
+        self
     }
 
     /// A release was written: cached list counts and the latest release are read again.

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use relman_domain::{IntegrationAuth, RegistryIntegration};
+use relman_egress::EgressPolicy;
 use relman_registry::{
     HttpRegistryClient, RegistryAuth, RegistryClient, RegistryConfig, RegistryError,
     RequestObserver,
@@ -25,9 +26,19 @@ pub trait RegistryConnector: Send + Sync {
     ) -> Result<Arc<dyn RegistryClient>, RegistryError>;
 }
 
-/// The real connector: an HTTP client configured from the integration.
+/// The real connector: an HTTP client configured from the integration, whose requests go
+/// through one egress policy. `Default` is the strict policy (public addresses only).
 #[derive(Debug, Default)]
-pub struct HttpConnector;
+pub struct HttpConnector {
+    egress: EgressPolicy,
+}
+
+impl HttpConnector {
+    /// A connector whose clients may reach what `egress` allows.
+    pub fn new(egress: EgressPolicy) -> Self {
+        Self { egress }
+    }
+}
 
 impl RegistryConnector for HttpConnector {
     fn connect(
@@ -35,7 +46,10 @@ impl RegistryConnector for HttpConnector {
         integration: &RegistryIntegration,
         observer: Arc<dyn RequestObserver>,
     ) -> Result<Arc<dyn RegistryClient>, RegistryError> {
-        let client = HttpRegistryClient::new(registry_config(integration))?;
+        let client = HttpRegistryClient::new(RegistryConfig {
+            egress: self.egress.clone(),
+            ..registry_config(integration)
+        })?;
         Ok(Arc::new(client.with_observer(observer)))
     }
 }
@@ -148,7 +162,8 @@ impl RegistryClients {
     }
 }
 
-/// The client settings an integration stands for.
+/// The client settings an integration stands for, under the strict egress policy (the
+/// connector sets its own).
 pub fn registry_config(integration: &RegistryIntegration) -> RegistryConfig {
     let auth = match &integration.auth {
         IntegrationAuth::None => RegistryAuth::None,

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use relman_domain::{
-    Actor, AuditEvent, ManualStatusError, Release, ReleaseMember, ReleaseStatus, check_deletable,
-    content_digest, manual_transition, transition,
+    Actor, AuditEvent, EventType, ManualStatusError, Release, ReleaseMember, ReleaseStatus,
+    check_deletable, content_digest, manual_transition, transition,
 };
 
 use crate::Service;
@@ -203,7 +203,7 @@ impl Service {
             if next.status != current.status {
                 summary.push_str(&format!("; {} -> {}", current.status, next.status));
             }
-            let event = AuditEvent::new(
+            let mut event = AuditEvent::new(
                 actor,
                 next.updated_at,
                 "release",
@@ -211,6 +211,16 @@ impl Service {
                 next.id,
                 summary,
             );
+            if next.status != current.status {
+                let kind = match next.status {
+                    ReleaseStatus::Ready => Some(EventType::ReleaseReady),
+                    ReleaseStatus::Deprecated => Some(EventType::ReleaseDeprecated),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    event = event.notify(crate::notices::release(kind, &next));
+                }
+            }
             let signing = self.signing_for(&current, &next).await?;
             let pushes = signing.as_ref().is_some_and(|s| !s.attachments.is_empty());
             let written = self
@@ -271,6 +281,12 @@ impl Service {
                     None => format!("deprecated release {}", next.name),
                 },
             );
+            // Deprecating again (a new reason) is not news to subscribers.
+            let event = if current.status == ReleaseStatus::Deprecated {
+                event
+            } else {
+                event.notify(crate::notices::release(EventType::ReleaseDeprecated, &next))
+            };
             // A draft deprecated is signed too (every release that leaves draft is), but a
             // deprecated release is not pushed to registries.
             let signing = self.signing_for(&current, &next).await?.map(|mut s| {
@@ -315,7 +331,8 @@ impl Service {
                 "delete",
                 current.id,
                 format!("deleted release {} ({})", current.name, current.status),
-            );
+            )
+            .notify(crate::notices::release(EventType::ReleaseDeleted, &current));
             let deleted = self
                 .store
                 .delete_release(current.id, current.updated_at, &event)

@@ -435,7 +435,11 @@ impl Service {
                 release.members.len(),
                 release.digest
             ),
-        );
+        )
+        .notify(crate::notices::release(
+            relman_domain::EventType::ReleaseCreated,
+            &release,
+        ));
         for _ in 0..CREATE_ATTEMPTS {
             let inserted = self.store.insert_release(&release, &event).await;
             // Forgotten whatever the answer: an error may follow a commit that landed.

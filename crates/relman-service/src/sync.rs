@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use crate::Service;
 use crate::error::ServiceError;
+use crate::notices;
 use crate::observer::{SyncOutcome, SyncRun};
 
 /// How to sync.
@@ -107,7 +108,7 @@ pub(crate) struct SyncGuard {
 
 impl SyncLocks {
     /// Claims the component, or `None` when a sync of it is already running here.
-    fn try_claim(&self, id: Uuid) -> Option<SyncGuard> {
+    pub(crate) fn try_claim(&self, id: Uuid) -> Option<SyncGuard> {
         let mut running = self
             .0
             .lock()
@@ -168,6 +169,124 @@ fn changed_versions(
 }
 
 /// A report; the request count is filled in by the caller, which counts this sync's alone.
+/// What the registry is asked to confirm about a version on record (a `HEAD` suffices when
+/// the tag still points at this digest).
+pub(crate) fn known_manifest(v: &ComponentVersion) -> KnownManifest {
+    KnownManifest {
+        provenance: v.provenance.clone(),
+        digest: v.digest.clone(),
+        platforms: v.platforms.clone(),
+        created: v.pushed_at,
+    }
+}
+
+/// What one resolved tag changed.
+pub(crate) enum Recorded {
+    /// A new version.
+    Added,
+    /// A known version changed (digest, platforms, labels or build time).
+    Updated,
+    /// Nothing.
+    Unchanged,
+}
+
+/// Adds to `changes` what `manifest`, just resolved for `tag`, means against `old` (the version on
+/// record, if any): shared by full syncs and by the re-resolution of pushed tags.
+pub(crate) fn record_resolved(
+    component: &Component,
+    old: Option<&ComponentVersion>,
+    tag: String,
+    manifest: ResolvedManifest,
+    now: chrono::DateTime<chrono::Utc>,
+    changes: &mut SyncChanges,
+) -> Recorded {
+    let semver = parse_tag_semver(&tag);
+    let channel = classify_channel(&tag, semver.as_ref(), &component.channel_rules);
+    let Some(old) = old else {
+        changes.inserts.push(ComponentVersion {
+            provenance: manifest.provenance.clone(),
+            id: Uuid::now_v7(),
+            component_id: component.id,
+            digest: manifest.digest,
+            semver,
+            channel,
+            source: VersionSource::Sync,
+            platforms: manifest.platforms,
+            pushed_at: manifest.created,
+            first_seen_at: now,
+            updated_at: now,
+            gone: false,
+            yank: None,
+            tag,
+        });
+        return Recorded::Added;
+    };
+    // A build time learned for this digest stays; a re-tag's is the new image's (unknown when
+    // the component does not record it).
+    let pushed_at = if manifest.digest == old.digest {
+        manifest.created.or(old.pushed_at)
+    } else {
+        manifest.created
+    };
+    // Labels are the image's: the same digest keeps what was read of it.
+    let provenance = if manifest.digest == old.digest && manifest.provenance.is_empty() {
+        old.provenance.clone()
+    } else {
+        manifest.provenance.clone()
+    };
+    let next = ComponentVersion {
+        provenance,
+        digest: manifest.digest,
+        semver,
+        channel,
+        platforms: manifest.platforms,
+        pushed_at,
+        gone: false,
+        updated_at: old.updated_at,
+        ..old.clone()
+    };
+    if next == *old {
+        return Recorded::Unchanged;
+    }
+    if next.digest != old.digest {
+        changes.retags.push(Retag {
+            tag,
+            old_digest: old.digest.clone(),
+            new_digest: next.digest.clone(),
+        });
+    }
+    changes.updates.push(ComponentVersion {
+        updated_at: now,
+        ..next
+    });
+    Recorded::Updated
+}
+
+/// The audit event of a sync that writes `changes`, with a `version.added` or
+/// `version.retagged` notice for each new tag and re-tag.
+pub(crate) fn sync_event(
+    actor: &Actor,
+    component: &Component,
+    changes: &SyncChanges,
+    now: chrono::DateTime<chrono::Utc>,
+    summary: String,
+) -> AuditEvent {
+    let mut event = AuditEvent::new(actor, now, "component", "sync", component.id, summary);
+    event.notices.extend(
+        changes
+            .inserts
+            .iter()
+            .map(|v| notices::version_added(component, v)),
+    );
+    event.notices.extend(
+        changes
+            .retags
+            .iter()
+            .map(|r| notices::version_retagged(component, &r.tag, &r.old_digest, &r.new_digest)),
+    );
+    event
+}
+
 fn report(
     synced: usize,
     versions: Vec<ComponentVersion>,
@@ -259,6 +378,21 @@ impl Service {
         });
         if let Err(ServiceError::Registry(e)) = &result {
             tracing::warn!(component = %component.name, error = %e, chain = ?e, "sync failed");
+            // Recorded (and told to `sync.failed` subscribers) whoever started the sync: a
+            // scheduled one that fails has nobody else to tell.
+            let error = e.to_string();
+            let event = AuditEvent::new(
+                actor,
+                crate::now(),
+                "component",
+                "sync_failed",
+                component.id,
+                format!("sync of {} failed: {error}", component.name),
+            )
+            .notify(notices::sync_failed(&component, &error));
+            if let Err(e) = self.store.record_event(&event).await {
+                tracing::warn!(component = %component.name, error = %e, "recording a failed sync");
+            }
         }
         result
     }
@@ -345,12 +479,7 @@ impl Service {
                 .map(|tag: String| {
                     // A tag resolved before is asked about with a HEAD; nothing is fetched when
                     // it still points at the digest on record.
-                    let known = by_tag.get(tag.as_str()).map(|v| KnownManifest {
-                        provenance: v.provenance.clone(),
-                        digest: v.digest.clone(),
-                        platforms: v.platforms.clone(),
-                        created: v.pushed_at,
-                    });
+                    let known = by_tag.get(tag.as_str()).map(|v| known_manifest(v));
                     let configs = &configs;
                     let (resolved_count, step) = (&resolved_count, &step);
                     async move {
@@ -382,71 +511,17 @@ impl Service {
                 }
                 Err(e) => return Err(ServiceError::Registry(e)),
             };
-            let semver = parse_tag_semver(&tag);
-            let channel = classify_channel(&tag, semver.as_ref(), &component.channel_rules);
-            match by_tag.get(tag.as_str()) {
-                None => {
-                    added += 1;
-                    changes.inserts.push(ComponentVersion {
-                        provenance: manifest.provenance.clone(),
-                        id: Uuid::now_v7(),
-                        component_id: component.id,
-                        digest: manifest.digest,
-                        semver,
-                        channel,
-                        source: VersionSource::Sync,
-                        platforms: manifest.platforms,
-                        pushed_at: manifest.created,
-                        first_seen_at: now,
-                        updated_at: now,
-                        gone: false,
-                        yank: None,
-                        tag,
-                    });
-                }
-                Some(old) => {
-                    // A build time learned for this digest stays; a re-tag's is the new image's
-                    // (unknown when the component does not record it).
-                    let pushed_at = if manifest.digest == old.digest {
-                        manifest.created.or(old.pushed_at)
-                    } else {
-                        manifest.created
-                    };
-                    // Labels are the image's: the same digest keeps what was read of it.
-                    let provenance =
-                        if manifest.digest == old.digest && manifest.provenance.is_empty() {
-                            old.provenance.clone()
-                        } else {
-                            manifest.provenance.clone()
-                        };
-                    let next = ComponentVersion {
-                        provenance,
-                        digest: manifest.digest,
-                        semver,
-                        channel,
-                        platforms: manifest.platforms,
-                        pushed_at,
-                        gone: false,
-                        updated_at: old.updated_at,
-                        ..(*old).clone()
-                    };
-                    if next == **old {
-                        unchanged += 1;
-                        continue;
-                    }
-                    if next.digest != old.digest {
-                        changes.retags.push(Retag {
-                            tag: tag.clone(),
-                            old_digest: old.digest.clone(),
-                            new_digest: next.digest.clone(),
-                        });
-                    }
-                    updated += 1;
-                    changes.updates.push(ComponentVersion {
-                        updated_at: now,
-                        ..next
-                    });
-                }
+            match record_resolved(
+                component,
+                by_tag.get(tag.as_str()).copied(),
+                tag,
+                manifest,
+                now,
+                &mut changes,
+            ) {
+                Recorded::Added => added += 1,
+                Recorded::Updated => updated += 1,
+                Recorded::Unchanged => unchanged += 1,
             }
         }
         for v in &existing {
@@ -483,13 +558,9 @@ impl Service {
             "synced {}: {added} added, {updated} updated, {gone} gone",
             component.name
         );
-        let event = AuditEvent::new(actor, now, "component", "sync", component.id, summary);
-        let applied = self
-            .store
-            .apply_sync(component.id, changes, now, &event)
-            .await;
-        self.forget_version_reads();
-        let skipped = applied?;
+        let skipped = self
+            .write_sync(actor, component, changes, now, summary)
+            .await?;
         let versions = if options.changes_only {
             newest_first(changed.into_values().collect())
         } else if skipped > 0 {
@@ -513,6 +584,27 @@ impl Service {
             unchanged,
             gone,
         ))
+    }
+
+    /// Writes a sync's `changes` in one transaction with their audit event and notices, and
+    /// forgets the version reads they change; answers how many the store skipped (tags a manual
+    /// map took meanwhile).
+    pub(crate) async fn write_sync(
+        &self,
+        actor: &Actor,
+        component: &Component,
+        changes: SyncChanges,
+        now: chrono::DateTime<chrono::Utc>,
+        summary: String,
+    ) -> Result<usize, ServiceError> {
+        let event = sync_event(actor, component, &changes, now, summary);
+        let applied = self
+            .store
+            .apply_sync(component.id, changes, now, &event)
+            .await;
+        // Forgotten whatever the answer: an error may follow a commit that landed.
+        self.forget_version_reads();
+        Ok(applied?)
     }
 
     /// The digest changes syncs saw for a component's tags, newest first, one slice at a time

@@ -59,9 +59,23 @@ impl Service {
         let action = if yank.is_some() { "yank" } else { "unyank" };
         let resource = format!("{}:{tag}", component.id);
         let event = AuditEvent::new(actor, now(), "version", action, resource, summary);
+        let reason = yank.as_ref().and_then(|y| y.reason.clone());
+        let yanking = yank.is_some();
+        let subject = component.clone();
+        let notices = move |v: &ComponentVersion| {
+            if yanking {
+                vec![crate::notices::version_yanked(
+                    &subject,
+                    v,
+                    reason.as_deref(),
+                )]
+            } else {
+                Vec::new()
+            }
+        };
         let written = self
             .store
-            .set_yank(component.id, tag.to_owned(), yank, &event)
+            .set_yank(component.id, tag.to_owned(), yank, &event, notices)
             .await;
         self.forget_version_reads();
         written.map_err(|e| match e {

@@ -40,11 +40,12 @@ impl From<&AuditEvent> for AuditRow {
 }
 
 /// Records an event on a connection already inside the change's transaction.
+/// Its notices queue webhook deliveries in the same transaction (the outbox).
 pub(crate) fn record(conn: &mut DbConnection, event: &AuditEvent) -> Result<(), StorageError> {
     diesel::insert_into(ae::table)
         .values(AuditRow::from(event))
         .execute(conn)?;
-    Ok(())
+    crate::outbox::enqueue(conn, event)
 }
 
 impl TryFrom<AuditRow> for AuditEvent {
@@ -60,6 +61,7 @@ impl TryFrom<AuditRow> for AuditEvent {
             resource_id: r.resource_id,
             request_id: r.request_id,
             summary: r.summary,
+            notices: Vec::new(),
         })
     }
 }

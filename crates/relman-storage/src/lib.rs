@@ -15,10 +15,12 @@ mod codec;
 mod components;
 mod connection;
 mod error;
+mod event_secrets;
 mod housekeeping;
 mod integrations;
 mod keyset;
 mod migrations;
+mod outbox;
 mod release_insert_pg;
 mod release_list;
 mod release_rows;
@@ -34,6 +36,7 @@ mod sync_jobs;
 mod tokens;
 mod url;
 mod versions;
+mod webhooks;
 
 pub use assets::DraftStamp;
 pub use attestations::Signing;
@@ -53,8 +56,10 @@ pub use sync_jobs::SyncJob;
 pub mod sync_job_status {
     pub use crate::sync_jobs::{FAILED, QUEUED, RUNNING, SUCCEEDED};
 }
+pub use outbox::{DeliveryOutcome, DueDelivery};
 pub use url::{Backend, DatabaseUrl};
 pub use versions::{VersionFilter, VersionKey, VersionPage};
+pub use webhooks::{NewWebhook, WebhookChange};
 
 mod deployments;
 mod environments;

@@ -1,5 +1,5 @@
-//! A release create on PostgreSQL as one statement: the release, its members and its audit event
-//! in data-modifying CTEs.
+//! A release create on PostgreSQL as one statement: the release, its members, its audit event and
+//! the webhook deliveries of its notices in data-modifying CTEs.
 //!
 //! One statement is atomic by itself, so it needs no `BEGIN` and `COMMIT`: a create costs one
 //! round trip instead of five, and no row lock is held while the client is away between
@@ -32,8 +32,10 @@ fn placeholders(next: &mut usize, count: usize) -> String {
     format!("({})", list.join(", "))
 }
 
-/// The statement's text for `members` member rows.
-fn statement(members: usize) -> String {
+/// The statement's text for `members` member rows and `notices` webhook notices. Each notice
+/// inserts one delivery per active subscribed webhook, the subscription lookup being part of the
+/// same statement; the statement answers how many deliveries it queued.
+fn statement(members: usize, notices: usize) -> String {
     let mut next = 1;
     let release = placeholders(&mut next, 16);
     let rows: Vec<String> = (0..members).map(|_| placeholders(&mut next, 12)).collect();
@@ -46,10 +48,43 @@ fn statement(members: usize) -> String {
             rows.join(", ")
         )
     };
+    let mut deliveries = String::new();
+    let mut counts = vec!["0::bigint".to_owned()];
+    for i in 0..notices {
+        let (event_id, kind, at, payload) = (next, next + 1, next + 2, next + 3);
+        next += 4;
+        deliveries.push_str(&format!(
+            ", n{i} AS (INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) \
+             SELECT gen_random_uuid()::text, s.webhook_id, ${event_id}, ${kind}, ${at}, \
+             ${payload}, 'pending', 0, ${at}, ${at} FROM webhook_subscriptions s \
+             JOIN webhooks w ON w.id = s.webhook_id WHERE s.event_type = ${kind} AND w.active \
+             RETURNING 1)"
+        ));
+        counts.push(format!("(SELECT count(*) FROM n{i})"));
+    }
     format!(
         "WITH r AS (INSERT INTO releases ({RELEASE_COLUMNS}) VALUES {release}), {members}\
-         a AS (INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES {audit}) SELECT 1"
+         a AS (INSERT INTO audit_events ({AUDIT_COLUMNS}) VALUES {audit}){deliveries} \
+         SELECT {} AS queued",
+        counts.join(" + ")
     )
+}
+
+const DELIVERY_COLUMNS: &str = "id, webhook_id, event_id, event_type, occurred_at, payload, \
+     status, attempts, next_attempt_at, created_at";
+
+/// One webhook notice of the release's event, as the statement binds it.
+pub(crate) struct NoticeParams {
+    pub(crate) event_id: String,
+    pub(crate) event_type: &'static str,
+    pub(crate) occurred_at: i64,
+    pub(crate) payload: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Queued {
+    #[diesel(sql_type = BigInt)]
+    queued: i64,
 }
 
 type Query = BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery>;
@@ -109,14 +144,25 @@ pub(crate) fn insert_release(
     release: &ReleaseRow,
     members: &[MemberRow],
     audit: &AuditRow,
+    notices: &[NoticeParams],
 ) -> Result<(), StorageError> {
-    let mut q = diesel::sql_query(statement(members.len())).into_boxed::<Pg>();
+    let mut q = diesel::sql_query(statement(members.len(), notices.len())).into_boxed::<Pg>();
     q = bind_release(q, release);
     for m in members {
         q = bind_member(q, m);
     }
     q = bind_audit(q, audit);
-    q.execute(pg)?;
+    for n in notices {
+        q = q
+            .bind::<Text, _>(n.event_id.clone())
+            .bind::<Text, _>(n.event_type)
+            .bind::<BigInt, _>(n.occurred_at)
+            .bind::<Text, _>(n.payload.clone());
+    }
+    let queued: Queued = q.get_result(pg)?;
+    if queued.queued > 0 {
+        crate::outbox::mark_queued();
+    }
     Ok(())
 }
 
@@ -126,12 +172,15 @@ mod tests {
 
     #[test]
     fn numbers_every_parameter_once_in_order() {
-        let text = statement(2);
+        let text = statement(2, 0);
         for n in 1..=48 {
             assert!(text.contains(&format!("${n})")) || text.contains(&format!("${n},")));
         }
         assert!(!text.contains("$49"));
-        assert!(statement(0).contains("a AS (INSERT INTO audit_events"));
-        assert!(!statement(0).contains("release_members"));
+        assert!(statement(0, 0).contains("a AS (INSERT INTO audit_events"));
+        assert!(!statement(0, 0).contains("release_members"));
+        let with_notice = statement(0, 1);
+        assert!(with_notice.contains("n0 AS (INSERT INTO webhook_deliveries"));
+        assert!(with_notice.contains("$28") && !with_notice.contains("$29"));
     }
 }

@@ -66,10 +66,20 @@ impl Store {
             && members.len() <= release_insert_pg::MAX_ONE_STATEMENT_MEMBERS
         {
             let audit = audit::AuditRow::from(&event);
+            let notices: Vec<release_insert_pg::NoticeParams> = event
+                .notices
+                .iter()
+                .map(|n| release_insert_pg::NoticeParams {
+                    event_id: Uuid::now_v7().to_string(),
+                    event_type: n.event_type.as_str(),
+                    occurred_at: audit.occurred_at,
+                    payload: crate::outbox::payload(&event, n),
+                })
+                .collect();
             return self
                 .run(move |conn| match conn {
                     DbConnection::Postgres(pg) => {
-                        release_insert_pg::insert_release(pg, &row, &members, &audit)
+                        release_insert_pg::insert_release(pg, &row, &members, &audit, &notices)
                     }
                     DbConnection::Sqlite(_) => Err(StorageError::Corrupt(
                         "a PostgreSQL store handed out a SQLite connection".into(),

@@ -102,6 +102,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         push_attestations -> Bool,
+        event_secret -> Nullable<Text>,
     }
 }
 
@@ -247,3 +248,46 @@ diesel::table! {
 
 diesel::joinable!(release_assets -> releases (release_id));
 diesel::allow_tables_to_appear_in_same_query!(release_assets, releases);
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        description -> Text,
+        secret_sealed -> Text,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (event_type, webhook_id) {
+        event_type -> Text,
+        webhook_id -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        occurred_at -> BigInt,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        last_attempt_at -> Nullable<BigInt>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        lease_until -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(webhook_subscriptions -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_subscriptions, webhook_deliveries);

@@ -54,6 +54,8 @@ pub struct Store {
     backend: Backend,
     url: DatabaseUrl,
     secret_key: Option<std::sync::Arc<crate::secrets::SecretKey>>,
+    /// Woken when a transaction that queued webhook deliveries commits.
+    outbox: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -103,6 +105,7 @@ impl Store {
             backend,
             url,
             secret_key: None,
+            outbox: std::sync::Arc::default(),
         })
     }
 
@@ -116,6 +119,11 @@ impl Store {
     /// The key for stored secrets, if one is configured.
     pub(crate) fn secret_key(&self) -> Option<std::sync::Arc<crate::secrets::SecretKey>> {
         self.secret_key.clone()
+    }
+
+    /// The signal the delivery worker waits on.
+    pub(crate) fn outbox(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.outbox.clone()
     }
 
     /// Where this store connects.
@@ -208,9 +216,15 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> Result<T, StorageError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let outbox = self.outbox.clone();
         tokio::task::spawn_blocking(move || {
             let mut pooled = pool.get()?;
             let result = f(&mut pooled.conn);
+            // Deliveries queued by a transaction that then committed: wake the worker now
+            // rather than at its next poll.
+            if crate::outbox::take_queued() && result.is_ok() {
+                outbox.notify_one();
+            }
             // `Unavailable` from a query means the connection itself failed (diesel's
             // `ClosedConnection`): the pool must not hand it out again.
             if matches!(result, Err(StorageError::Unavailable(_))) {

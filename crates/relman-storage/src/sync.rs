@@ -165,7 +165,8 @@ impl Store {
         now: DateTime<Utc>,
         event: &AuditEvent,
     ) -> Result<usize, StorageError> {
-        self.write(event, move |conn| {
+        let mut event = event.clone();
+        self.transact(move |conn| {
             lock_component(conn, component_id)?;
             // A manual map may have claimed a tag since the sync read the versions: it wins,
             // so such inserts are skipped and manual rows are never updated.
@@ -216,6 +217,12 @@ impl Store {
                 })
                 .collect();
             insert_batched!(conn, rt::table, &retags);
+            // A tag a manual map took meanwhile was not added by this sync: no `version.added`.
+            event.notices.retain(|n| {
+                !(n.event_type == relman_domain::EventType::VersionAdded
+                    && taken.contains(&n.subject))
+            });
+            crate::audit::record(conn, &event)?;
             Ok(skipped)
         })
         .await

@@ -314,15 +314,21 @@ impl Store {
 
     /// Yanks (`Some`) or un-yanks (`None`) a component's tag in one statement, with its audit
     /// event, and returns the version as stored. [`StorageError::NotFound`] when the component
-    /// has no such tag. Yanking a yanked version replaces its reason and time.
-    pub async fn set_yank(
+    /// has no such tag. Yanking a yanked version replaces its reason and time. `notices` tells
+    /// the event's subscribers about the version as written.
+    pub async fn set_yank<N>(
         &self,
         component_id: Uuid,
         tag: String,
         yank: Option<Yank>,
         event: &AuditEvent,
-    ) -> Result<ComponentVersion, StorageError> {
-        self.write(event, move |conn| {
+        notices: N,
+    ) -> Result<ComponentVersion, StorageError>
+    where
+        N: FnOnce(&ComponentVersion) -> Vec<relman_domain::Notice> + Send + 'static,
+    {
+        let mut event = event.clone();
+        self.transact(move |conn| {
             let of_tag = || {
                 cv::table
                     .filter(cv::component_id.eq(component_id.to_string()))
@@ -337,7 +343,12 @@ impl Store {
             if written == 0 {
                 return Err(StorageError::NotFound);
             }
-            ComponentVersion::try_from(of_tag().select(VersionRecord::as_select()).first(conn)?)
+            let version = ComponentVersion::try_from(
+                of_tag().select(VersionRecord::as_select()).first(conn)?,
+            )?;
+            event.notices.extend(notices(&version));
+            crate::audit::record(conn, &event)?;
+            Ok(version)
         })
         .await
     }

@@ -8,16 +8,17 @@
 )]
 
 use std::net::TcpListener;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
 use actix_web::HttpServer;
 use actix_web::dev::ServerHandle;
 use relman_http::{AppState, Authenticator, HttpSettings};
 use relman_objects::{Objects, ObjectsConfig};
-use relman_service::{AssetStore, Service};
+use relman_service::{AssetStore, HttpConnector, Service};
 use relman_storage::{PoolOptions, Store};
 use relman_test_support::db::TestDb;
+use relman_test_support::registry::loopback_egress;
 
 /// The admin token of every test server.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
@@ -47,10 +48,14 @@ impl TestServer {
                     .await
                     .expect("open the store");
                 let objects = Objects::open(&ObjectsConfig::Filesystem { root }).expect("assets");
-                let service = Service::new(store).with_assets(AssetStore {
-                    objects,
-                    max_bytes: relman_service::DEFAULT_MAX_ASSET_BYTES,
-                });
+                // Registries of the tests listen on loopback, which the strict default refuses.
+                let connector = HttpConnector::new(loopback_egress());
+                let service = Service::with_registry_connector(store, Arc::new(connector))
+                    .with_egress(loopback_egress())
+                    .with_assets(AssetStore {
+                        objects,
+                        max_bytes: relman_service::DEFAULT_MAX_ASSET_BYTES,
+                    });
                 service.ensure_signing_key().await.expect("signing key");
                 let state = AppState::new(
                     service,

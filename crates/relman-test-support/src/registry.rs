@@ -27,8 +27,14 @@ pub use proxy::{Fault, FaultRule, Pagination, RecordedRequest, RegistryProxy};
 pub use push::Pusher;
 pub use token::TokenRequest;
 
-use process::{AuthConfig, spawn_registry};
+use process::{AuthConfig, Notifications, spawn_registry};
 use token::{ISSUER, SERVICE, TokenIssuer, TokenServer};
+
+/// The egress policy a client needs to reach a [`TestRegistry`], its token endpoint and its
+/// proxies, which all listen on 127.0.0.1: the strict default refuses loopback.
+pub fn loopback_egress() -> relman_egress::EgressPolicy {
+    relman_egress::EgressPolicy::default().allowing_loopback()
+}
 
 /// The user name accepted by htpasswd and token registries.
 pub const USERNAME: &str = "relman-ci";
@@ -65,6 +71,21 @@ impl TestRegistry {
     /// `apache2-utils`, htpasswd mode) or `openssl` (token mode) is missing, or the registry does
     /// not come up.
     pub async fn start(mode: RegistryMode) -> Self {
+        Self::start_inner(mode, None).await
+    }
+
+    /// Starts an anonymous registry that POSTs its notifications (distribution's
+    /// `application/vnd.docker.distribution.events.v1+json`) to `url` with
+    /// `Authorization: Bearer <bearer>`.
+    pub async fn start_notifying(url: &str, bearer: &str) -> Self {
+        let notify = Notifications {
+            url: url.to_owned(),
+            bearer: bearer.to_owned(),
+        };
+        Self::start_inner(RegistryMode::Anonymous, Some(&notify)).await
+    }
+
+    async fn start_inner(mode: RegistryMode, notify: Option<&Notifications>) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("relman-registry-")
             .tempdir()
@@ -88,7 +109,7 @@ impl TestRegistry {
                 auth
             }
         };
-        let (child, port) = spawn_registry(dir.path(), &auth).await;
+        let (child, port) = spawn_registry(dir.path(), &auth, notify).await;
         Self {
             mode,
             port,

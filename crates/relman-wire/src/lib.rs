@@ -16,6 +16,7 @@ mod error_code;
 pub mod integrations;
 pub mod meta;
 pub mod problem;
+pub mod push_events;
 pub mod release_list;
 pub mod release_notes;
 pub mod release_reports;
@@ -26,6 +27,8 @@ pub mod slice;
 pub mod sync_jobs;
 pub mod tokens;
 pub mod versions;
+pub mod webhook_events;
+pub mod webhooks;
 
 pub use error_code::ErrorCode;
 pub use problem::{FieldProblem, PROBLEM_JSON, Problem};

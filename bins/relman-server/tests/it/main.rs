@@ -7,6 +7,7 @@
 )]
 
 mod metrics;
+mod push_events;
 mod serve;
 mod server;
 mod tidy;

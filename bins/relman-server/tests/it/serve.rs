@@ -280,6 +280,64 @@ fn scheduled_sync_fills_versions() {
     }
 }
 
+/// By default a registry on loopback is refused before any connection, and the answers say how
+/// to allow it; the policy in effect is logged at start-up.
+#[test]
+fn the_default_egress_policy_refuses_a_loopback_registry() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let registry = format!("http://{}", listener.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start_with_env(&data, &[], &[("RELMAN_EGRESS_ALLOW", "")]);
+    let client = server.client();
+    let call = |path: &str, body: Value| {
+        let r = client
+            .post(server.url(path))
+            .bearer_auth(&server.token)
+            .json(&body)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().unwrap())
+    };
+    let (status, _) = call(
+        "/api/v1/registry-integrations",
+        json!({"name": "reg", "url": registry, "insecure": true}),
+    );
+    assert_eq!(status, 201);
+    let advice = "127.0.0.1 is a loopback address; allow it with RELMAN_EGRESS_ALLOW=loopback";
+    let (status, check) = call("/api/v1/registry-integrations/reg/test", json!({}));
+    assert_eq!(status, 200, "{check}");
+    assert_eq!(check["ok"], false, "{check}");
+    assert!(check.to_string().contains(advice), "{check}");
+    let (status, _) = call(
+        "/api/v1/components",
+        json!({"name": "api", "imageRepository": "myorg/api", "registryIntegrationId": "reg"}),
+    );
+    assert_eq!(status, 201);
+    let (status, problem) = call("/api/v1/components/api/sync-versions", json!({}));
+    assert_eq!(status, 502, "{problem}");
+    assert_eq!(problem["code"], "registry_error", "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains(advice),
+        "{problem}"
+    );
+    assert!(
+        listener
+            .accept()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+        "the refused registry was connected to"
+    );
+    let log = server.log.clone();
+    assert!(server.terminate().success());
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("egress policy") && l.contains("public addresses only")),
+        "{log}"
+    );
+}
+
 /// Secrets given to the API appear in no response and no log line, even at debug level and on
 /// failure paths.
 #[test]

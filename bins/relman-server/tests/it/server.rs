@@ -23,10 +23,12 @@ fn free_port() -> u16 {
 pub fn command(data_dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_relman-server"));
     // No readiness delay on SIGTERM unless a test asks for one: every test stops its server.
+    // The test registries listen on loopback, which the strict egress default refuses.
     cmd.env_remove("RELMAN_ADMIN_TOKEN")
         .env_remove("RELMAN_DATABASE_URL")
         .env_remove("RELMAN_SECRET_KEY")
         .env("RELMAN_SHUTDOWN_DELAY_SECONDS", "0")
+        .env("RELMAN_EGRESS_ALLOW", "loopback")
         .arg("serve")
         .arg("--data-dir")
         .arg(data_dir);

@@ -59,6 +59,31 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["diesel", "reqwest", "relman-storage", "relman-registry"],
     ),
     (
+        "crates/relman-egress",
+        &[
+            "diesel",
+            "actix-web",
+            "utoipa",
+            "relman-domain",
+            "relman-storage",
+            "relman-registry",
+            "relman-service",
+            "relman-http",
+            "prometheus-client",
+        ],
+    ),
+    (
+        "crates/relman-webhooks",
+        &[
+            "diesel",
+            "actix-web",
+            "utoipa",
+            "relman-service",
+            "relman-http",
+            "prometheus-client",
+        ],
+    ),
+    (
         "crates/relman-tuf",
         &[
             "diesel",

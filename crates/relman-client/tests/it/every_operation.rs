@@ -323,6 +323,76 @@ async fn drive_every_operation(db: TestDb) {
     assert_eq!(c.list_tokens().await.expect("tokens").len(), 1);
     c.delete_token(&tid).await.expect("revoke");
     c.rotate_signing_key().await.expect("rotate");
+    // Webhooks: created with a generated secret that is never shown again; releases queue
+    // deliveries, which can be listed and sent again.
+    let hook = c
+        .create_webhook(&body(json!({
+            "url": "http://127.0.0.1:9/hook", "events": ["release.created", "release.deleted"]
+        })))
+        .await
+        .expect("create webhook");
+    let secret = hook.secret.clone().expect("a generated secret");
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let hid = hook.webhook.id.to_string();
+    let listed = c.list_webhooks().await.expect("webhooks");
+    assert_eq!(listed.len(), 1);
+    let read = c.get_webhook(&hid).await.expect("get webhook");
+    assert_eq!(read.events.len(), 2);
+    let off = c
+        .update_webhook(&hid, &body(json!({"description": "ops", "active": true})))
+        .await
+        .expect("update webhook");
+    assert_eq!(off.description, "ops");
+    c.create_release(&body(json!({
+        "name": "hooked", "components": [{"componentId": "api", "version": "v1.0.0"}]
+    })))
+    .await
+    .expect("a release for the webhook");
+    let deliveries = c
+        .list_webhook_deliveries(&hid, &body(json!({"limit": 10})))
+        .await
+        .expect("deliveries");
+    let first = deliveries.items.first().expect("a queued delivery");
+    assert_eq!(
+        serde_json::to_value(first.event_type).unwrap(),
+        "release.created"
+    );
+    let again = c
+        .redeliver_webhook_delivery(&hid, &first.id.to_string())
+        .await
+        .expect("redeliver");
+    assert_eq!(again.event_id, first.event_id);
+    c.delete_webhook(&hid).await.expect("delete webhook");
+    assert!(c.list_webhooks().await.expect("webhooks").is_empty());
+
+    // Registry push notifications: the event secret, then a Docker Hub-style body.
+    let issued = c
+        .rotate_registry_event_secret("reg")
+        .await
+        .expect("event secret");
+    let receipt = c
+        .send_registry_events(
+            "reg",
+            &json!({"push_data": {"tag": "v1.1.0"}, "repository": {"repo_name": "myorg/api"}}),
+            relman_client::PushProof::Query(&issued.secret),
+        )
+        .await
+        .expect("push event");
+    assert_eq!((receipt.accepted, receipt.ignored), (1, 0));
+    let refused = c
+        .send_registry_events(
+            "reg",
+            &json!({"events": []}),
+            relman_client::PushProof::Bearer("wrong"),
+        )
+        .await
+        .expect_err("a wrong secret");
+    assert_eq!(
+        refused.code(),
+        Some(ErrorCode::Unauthenticated),
+        "{refused}"
+    );
+
     let audit = c.list_audit_events(&body(json!({}))).await.expect("audit");
     assert!(audit.meta.total_count > 10);
     assert_eq!(r2.name, "shop-v1.1.0");

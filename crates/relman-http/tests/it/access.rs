@@ -78,8 +78,10 @@ async fn every_operation_enforces_the_scope_its_document_states(store: Store) {
             let has_body = op.get("requestBody").is_some();
             let what = format!("{method} {template}");
             let Some(scope) = documented_scope(op) else {
+                // Registries' push notifications carry their integration's event secret instead.
                 assert!(
-                    !template.starts_with("/api/v1/"),
+                    !template.starts_with("/api/v1/")
+                        || relman_http::access::PUBLIC_PATHS.contains(&template.as_str()),
                     "{what}: an API operation is documented public"
                 );
                 let reply = send(&app, call(&method, &path, has_body, None)).await;

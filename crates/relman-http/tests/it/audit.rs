@@ -275,14 +275,21 @@ async fn failed_mutations_leave_no_event(store: Store) {
     )
     .await
     .problem(409, "name_exists");
-    // The registry behind "hub" does not exist: the sync fails and records nothing.
+    assert_eq!(events(&app, "").await["meta"]["totalCount"], before);
+    // The registry behind "hub" does not exist: the sync fails, changes nothing, and records
+    // only that it failed (what `sync.failed` webhooks hear about).
     send(
         &app,
         post("/api/v1/components/api/sync-versions", json!({})),
     )
     .await
     .problem(502, "registry_error");
-    assert_eq!(events(&app, "").await["meta"]["totalCount"], before);
+    let after = events(&app, "").await;
+    assert_eq!(
+        after["meta"]["totalCount"].as_i64().unwrap(),
+        before.as_i64().unwrap() + 1
+    );
+    assert_eq!(after["data"][0]["action"], "component.sync_failed");
 }
 
 async fn audit_listing_filters_and_pages(store: Store) {

@@ -366,6 +366,7 @@ async fn retags_beyond_500_are_reachable(store: Store) {
         resource_id: id.to_string(),
         request_id: None,
         summary: "600 retags".into(),
+        notices: Vec::new(),
     };
     store
         .apply_sync(

@@ -34,3 +34,4 @@ mod sync_jobs;
 mod sync_requests;
 mod version_maps;
 mod version_pages;
+mod webhooks;

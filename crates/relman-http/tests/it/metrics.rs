@@ -8,7 +8,7 @@ use relman_http::{AppState, Authenticator, HttpSettings, Metrics};
 use relman_service::{HttpConnector, RegistryClients, Service};
 use relman_storage::Store;
 use relman_test_support::backend_tests;
-use relman_test_support::registry::{ImageSpec, RegistryMode, TestRegistry};
+use relman_test_support::registry::{ImageSpec, RegistryMode, TestRegistry, loopback_egress};
 use serde_json::json;
 
 use crate::support::{TOKEN, component, component_on_registry, get, post, send};
@@ -23,8 +23,8 @@ backend_tests!(
 /// the server wires them.
 fn metered(store: Store, metrics_public: bool) -> AppState {
     let metrics = Arc::new(Metrics::new("9.9.9-test"));
-    let registries =
-        RegistryClients::new(Arc::new(HttpConnector)).observed_by(Arc::clone(&metrics) as _);
+    let registries = RegistryClients::new(Arc::new(HttpConnector::new(loopback_egress())))
+        .observed_by(Arc::clone(&metrics) as _);
     let service = Service::with_registry_clients(store, Arc::new(registries))
         .observed_by(Arc::clone(&metrics) as _);
     let settings = HttpSettings {

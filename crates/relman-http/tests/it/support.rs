@@ -16,7 +16,14 @@ pub const DIGEST_B: &str =
 
 pub fn state(store: Store, max_body_bytes: usize) -> AppState {
     AppState::new(
-        RelmanService::new(store),
+        // Webhook receivers and registries of the tests listen on loopback.
+        RelmanService::with_registry_connector(
+            store,
+            std::sync::Arc::new(relman_service::HttpConnector::new(
+                relman_test_support::registry::loopback_egress(),
+            )),
+        )
+        .with_egress(relman_egress::EgressPolicy::default().allowing_loopback()),
         Authenticator::with_admin_token(TOKEN),
         &HttpSettings {
             max_body_bytes,

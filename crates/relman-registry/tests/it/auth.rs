@@ -195,7 +195,7 @@ async fn token_flow_with_a_single_permit_does_not_deadlock() {
     let client = crate::support::client_with(relman_registry::RegistryConfig {
         auth: basic(),
         max_concurrency: 1,
-        ..relman_registry::RegistryConfig::new(registry.url())
+        ..crate::support::config(registry.url())
     });
     let mut tasks = Vec::new();
     for _ in 0..8 {

@@ -115,7 +115,7 @@ async fn rate_limiting_beyond_the_retry_budget_is_an_error() {
     ));
     let client = client_with(RegistryConfig {
         max_retries: 2,
-        ..RegistryConfig::new(proxy.url())
+        ..crate::support::config(proxy.url())
     });
     let error = client.list_tags("team/api").await.unwrap_err();
     assert!(
@@ -287,7 +287,7 @@ async fn a_slow_registry_times_out() {
     ));
     let client = client_with(RegistryConfig {
         timeout: Duration::from_millis(300),
-        ..RegistryConfig::new(proxy.url())
+        ..crate::support::config(proxy.url())
     });
     let started = Instant::now();
     let error = client.resolve("team/api", "v1.0.0").await.unwrap_err();
@@ -327,7 +327,7 @@ async fn concurrency_is_bounded_and_requests_are_paced() {
     ));
     let client = client_with(RegistryConfig {
         max_concurrency: 2,
-        ..RegistryConfig::new(proxy.url())
+        ..crate::support::config(proxy.url())
     });
     let mut tasks = Vec::new();
     for _ in 0..16 {
@@ -343,7 +343,7 @@ async fn concurrency_is_bounded_and_requests_are_paced() {
 
     let paced = client_with(RegistryConfig {
         requests_per_second: Some(10.0),
-        ..RegistryConfig::new(proxy.url())
+        ..crate::support::config(proxy.url())
     });
     let started = Instant::now();
     for _ in 0..6 {

@@ -2,6 +2,7 @@
 //! proxies in front of it for pagination and fault injection.
 
 mod auth;
+mod egress;
 mod faults;
 mod manifests;
 mod observer;

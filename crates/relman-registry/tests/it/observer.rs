@@ -2,9 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use relman_registry::{
-    HttpRegistryClient, RegistryClient, RegistryConfig, RequestObserver, RequestOutcome,
-};
+use relman_registry::{HttpRegistryClient, RegistryClient, RequestObserver, RequestOutcome};
 use relman_test_support::registry::{
     Fault, FaultRule, ImageSpec, Pagination, RegistryMode, RegistryProxy, TestRegistry,
 };
@@ -40,7 +38,7 @@ async fn every_status_and_every_failure_is_observed() {
         .method("HEAD"),
     );
     let recorder = Arc::new(Recorder::default());
-    let client = HttpRegistryClient::new(RegistryConfig::new(proxy.url()))
+    let client = HttpRegistryClient::new(crate::support::config(proxy.url()))
         .unwrap()
         .with_observer(Arc::clone(&recorder) as Arc<dyn RequestObserver>);
     client.resolve("team/api", "v1.0.0").await.unwrap();
@@ -51,7 +49,7 @@ async fn every_status_and_every_failure_is_observed() {
     );
     assert_eq!(seen.len() as u64, client.request_count());
 
-    let direct = HttpRegistryClient::new(RegistryConfig::new(registry.url()))
+    let direct = HttpRegistryClient::new(crate::support::config(registry.url()))
         .unwrap()
         .with_observer(Arc::clone(&recorder) as Arc<dyn RequestObserver>);
     registry.stop();

@@ -3,13 +3,21 @@
 use std::sync::Arc;
 
 use relman_registry::{HttpRegistryClient, RegistryAuth, RegistryClient, RegistryConfig};
-use relman_test_support::registry::{PASSWORD, USERNAME};
+use relman_test_support::registry::{PASSWORD, USERNAME, loopback_egress};
+
+/// Default settings for `url`, with the egress policy the loopback test registry needs.
+pub fn config(url: impl Into<String>) -> RegistryConfig {
+    RegistryConfig {
+        egress: loopback_egress(),
+        ..RegistryConfig::new(url)
+    }
+}
 
 /// A client for `url` with default settings.
 pub fn client(url: &str, auth: RegistryAuth) -> Arc<dyn RegistryClient> {
     client_with(RegistryConfig {
         auth,
-        ..RegistryConfig::new(url)
+        ..config(url)
     })
 }
 

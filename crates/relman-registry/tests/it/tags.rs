@@ -82,7 +82,7 @@ async fn a_server_ignoring_last_fails_instead_of_looping_or_truncating() {
     let proxy = RegistryProxy::start(&registry.url(), Pagination::IgnoreLast).await;
     let client = client_with(RegistryConfig {
         tag_page_size: 10,
-        ..RegistryConfig::new(proxy.url())
+        ..crate::support::config(proxy.url())
     });
     let error = client.list_tags("team/api").await.unwrap_err();
     assert!(
@@ -101,7 +101,7 @@ async fn a_server_ignoring_n_yields_each_tag_once() {
     let proxy = RegistryProxy::start(&registry.url(), Pagination::IgnoreAll).await;
     let client = client_with(RegistryConfig {
         tag_page_size: 10,
-        ..RegistryConfig::new(proxy.url())
+        ..crate::support::config(proxy.url())
     });
     let mut listed = client.list_tags("team/api").await.unwrap();
     listed.sort();

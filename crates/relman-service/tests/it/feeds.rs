@@ -11,7 +11,7 @@ use relman_service::{
 use relman_storage::Store;
 use relman_test_support::backend_tests;
 use relman_test_support::registry::{
-    ImageSpec, PASSWORD, Pusher, RegistryMode, TestRegistry, USERNAME,
+    ImageSpec, PASSWORD, Pusher, RegistryMode, TestRegistry, USERNAME, loopback_egress,
 };
 
 backend_tests!(
@@ -36,7 +36,10 @@ async fn setup(store: Store, registry: &TestRegistry, tags: &[&str]) -> (Service
     for tag in tags {
         digests.push(push(&pusher, tag).await);
     }
-    let service = Service::new(store);
+    let service = Service::with_registry_connector(
+        store,
+        std::sync::Arc::new(relman_service::HttpConnector::new(loopback_egress())),
+    );
     let admin = Actor::system();
     service
         .create_integration(

@@ -10,7 +10,9 @@ use relman_service::{
 use relman_storage::Store;
 use relman_test_support::backend_tests;
 use relman_test_support::db::TestDb;
-use relman_test_support::registry::{ImageSpec, PASSWORD, RegistryMode, TestRegistry, USERNAME};
+use relman_test_support::registry::{
+    ImageSpec, PASSWORD, RegistryMode, TestRegistry, USERNAME, loopback_egress,
+};
 
 use crate::releases::{actor, input, service_with_components};
 
@@ -239,7 +241,10 @@ async fn attachments_reach_the_registry_and_failures_are_retried(store: Store) {
         .pusher()
         .push_image("team/api", "v1.0.0", &ImageSpec::default())
         .await;
-    let service = Service::new(store);
+    let service = Service::with_registry_connector(
+        store,
+        std::sync::Arc::new(relman_service::HttpConnector::new(loopback_egress())),
+    );
     let admin = Actor::system();
     let wrong = AuthInput::Basic {
         username: USERNAME.into(),
@@ -306,6 +311,7 @@ async fn attachments_reach_the_registry_and_failures_are_retried(store: Store) {
             username: USERNAME.into(),
             password: PASSWORD.into(),
         },
+        egress: loopback_egress(),
         ..relman_registry::RegistryConfig::new(registry.url())
     })
     .unwrap();

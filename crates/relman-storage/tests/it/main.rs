@@ -11,6 +11,7 @@ mod fixtures;
 mod housekeeping;
 mod integrations;
 mod migrations;
+mod outbox;
 mod pool;
 mod release_list;
 mod releases;

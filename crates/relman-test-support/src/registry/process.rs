@@ -23,9 +23,19 @@ pub(crate) enum AuthConfig {
     },
 }
 
+/// Where the registry sends its push and pull notifications, with which bearer token.
+pub(crate) struct Notifications {
+    pub(crate) url: String,
+    pub(crate) bearer: String,
+}
+
 /// Starts the registry on a free loopback port and waits until `/v2/` answers. Retries on a new
 /// port if another process grabbed the chosen one between probing and binding.
-pub(crate) async fn spawn_registry(dir: &Path, auth: &AuthConfig) -> (Child, u16) {
+pub(crate) async fn spawn_registry(
+    dir: &Path,
+    auth: &AuthConfig,
+    notify: Option<&Notifications>,
+) -> (Child, u16) {
     assert!(
         Path::new(REGISTRY_BINARY).exists(),
         "{REGISTRY_BINARY} is missing; install docker-registry: apt-get install docker-registry"
@@ -34,7 +44,7 @@ pub(crate) async fn spawn_registry(dir: &Path, auth: &AuthConfig) -> (Child, u16
     for attempt in 0..3 {
         let port = free_port();
         let config = dir.join(format!("config-{attempt}.yml"));
-        fs::write(&config, config_yaml(dir, port, auth)).expect("write registry config");
+        fs::write(&config, config_yaml(dir, port, auth, notify)).expect("write registry config");
         let log_path = dir.join(format!("registry-{attempt}.log"));
         let log = fs::File::create(&log_path).expect("create registry log");
         let mut child = Command::new(REGISTRY_BINARY)
@@ -84,7 +94,14 @@ async fn wait_ready(child: &mut Child, port: u16) -> bool {
     false
 }
 
-fn config_yaml(dir: &Path, port: u16, auth: &AuthConfig) -> String {
+fn config_yaml(dir: &Path, port: u16, auth: &AuthConfig, notify: Option<&Notifications>) -> String {
+    // Distribution's notification queue retries each event; a short backoff keeps tests quick.
+    let notify_yaml = notify.map_or_else(String::new, |n| {
+        format!(
+            "notifications:\n  endpoints:\n    - name: relman\n      url: {}\n      headers:\n        Authorization: [Bearer {}]\n      timeout: 2s\n      threshold: 3\n      backoff: 1s\n",
+            n.url, n.bearer
+        )
+    });
     let storage = dir.join("storage");
     let auth_yaml = match auth {
         AuthConfig::None => String::new(),
@@ -119,7 +136,7 @@ storage:
 http:
   addr: 127.0.0.1:{port}
   secret: relman-test-upload-secret
-{auth_yaml}",
+{auth_yaml}{notify_yaml}",
         storage = storage.display()
     )
 }
