@@ -224,8 +224,7 @@ impl Service {
                     "release {} in {}: {verdict}",
                     record.release_name, record.environment_name
                 ),
-            )
-            .notify(crate::notices::deployment(&done, &environment, &release)),
+            ),
             AuditEvent::new(
                 actor,
                 now,
@@ -259,7 +258,17 @@ impl Service {
                 ));
             }
         }
-        let completion = self.store.complete_deployment(&done, now, &events).await;
+        let notice = {
+            let done = done.clone();
+            move |status| {
+                let release = relman_domain::Release { status, ..release };
+                vec![crate::notices::deployment(&done, &environment, &release)]
+            }
+        };
+        let completion = self
+            .store
+            .complete_deployment(&done, now, &events, notice)
+            .await;
         // Forgotten even on an error: the commit may have landed before the error was seen.
         self.release_cache.forget(done.release_id);
         self.forget_release_reads();

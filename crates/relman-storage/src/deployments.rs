@@ -184,15 +184,20 @@ impl Store {
     /// release's status is recomputed from all its deployments
     /// ([`relman_domain::release_status_after`]) and its `updated_at` moves past both the old
     /// value and `now`; `events` are recorded. A deployment someone else closed first is
-    /// [`Completion::AlreadyCompleted`] and nothing is written.
-    pub async fn complete_deployment(
+    /// [`Completion::AlreadyCompleted`] and nothing is written. `notices` tells the first event's
+    /// subscribers about the completion, given the release's status as it becomes.
+    pub async fn complete_deployment<N>(
         &self,
         done: &Deployment,
         now: DateTime<Utc>,
         events: &[AuditEvent],
-    ) -> Result<Completion, StorageError> {
+        notices: N,
+    ) -> Result<Completion, StorageError>
+    where
+        N: FnOnce(ReleaseStatus) -> Vec<relman_domain::Notice> + Send + 'static,
+    {
         let done = done.clone();
-        let events = events.to_vec();
+        let mut events = events.to_vec();
         self.transact(move |conn| {
             let release_id = done.release_id.to_string();
             let id = done.id.to_string();
@@ -247,6 +252,9 @@ impl Store {
                     releases::updated_at.eq(updated_at),
                 ))
                 .execute(conn)?;
+            if let Some(first) = events.first_mut() {
+                first.notices.extend(notices(next));
+            }
             record_all(conn, &events)?;
             Ok(Completion::Completed(next))
         })
