@@ -13,7 +13,8 @@ use crate::support::{get, post, req, send};
 backend_tests!(
     a_webhook_is_registered_with_a_secret_shown_once,
     bad_webhooks_are_refused_with_field_errors,
-    changes_queue_deliveries_that_can_be_listed_and_redelivered
+    changes_queue_deliveries_that_can_be_listed_and_redelivered,
+    yanks_deprecations_and_failed_syncs_are_told_to_their_subscribers
 );
 
 const GIVEN_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -288,4 +289,81 @@ async fn changes_queue_deliveries_that_can_be_listed_and_redelivered(store: Stor
         .uri(&format!("/api/v1/webhooks/{id}/deliveries"))
         .insert_header(("authorization", format!("Bearer {secret}")));
     send(&app, as_writer).await.problem(403, "forbidden");
+}
+
+async fn yanks_deprecations_and_failed_syncs_are_told_to_their_subscribers(store: Store) {
+    let app = app!(store);
+    world(&app).await;
+    let hook = send(
+        &app,
+        post(
+            "/api/v1/webhooks",
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["version.yanked", "release.deprecated", "sync.failed"]}),
+        ),
+    )
+    .await
+    .expect(201)
+    .body;
+    let id = hook["id"].as_str().unwrap();
+    send(
+        &app,
+        post(
+            "/api/v1/components/api/versions/v2.3.1/yank",
+            json!({"reason": "CVE-2026-0001"}),
+        ),
+    )
+    .await
+    .expect(200);
+    send(&app, post("/api/v1/releases", release_body("r1", "2.3.0")))
+        .await
+        .expect(201);
+    send(
+        &app,
+        post(
+            "/api/v1/releases/r1/deprecate",
+            json!({"reason": "superseded"}),
+        ),
+    )
+    .await
+    .expect(200);
+    // A component on a registry that does not answer: its sync fails.
+    send(
+        &app,
+        post(
+            "/api/v1/registry-integrations",
+            json!({"name": "down", "url": "http://127.0.0.1:9", "insecure": true}),
+        ),
+    )
+    .await
+    .expect(201);
+    send(
+        &app,
+        post(
+            "/api/v1/components",
+            json!({"name": "gone", "imageRepository": "myorg/gone", "registryIntegrationId": "down"}),
+        ),
+    )
+    .await
+    .expect(201);
+    send(
+        &app,
+        post("/api/v1/components/gone/sync-versions", json!({})),
+    )
+    .await
+    .problem(502, "registry_error");
+    let all = send(&app, get(&format!("/api/v1/webhooks/{id}/deliveries")))
+        .await
+        .expect(200)
+        .body;
+    let types: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["eventType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        vec!["sync.failed", "release.deprecated", "version.yanked"],
+        "newest first; release.created is not subscribed"
+    );
 }
