@@ -33,9 +33,9 @@ use url::Url;
 
 pub use assets::{AssetDownload, AssetFile};
 pub use error::Error;
-pub use webhooks::PushProof;
 pub use relman_wire as wire;
 pub use transport::Listed;
+pub use webhooks::PushProof;
 
 /// Default deadline of one JSON request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
