@@ -5,6 +5,7 @@ pub mod feed;
 pub mod releases;
 pub mod rollout;
 pub mod session;
+pub mod webhooks;
 
 use serde::de::DeserializeOwned;
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::commands::{catalogue, feed, releases, rollout, session};
+use crate::commands::{catalogue, feed, releases, rollout, session, webhooks};
 use crate::exit::Failure;
 use crate::output::{Format, Printer};
 
@@ -74,6 +74,9 @@ enum Command {
     /// Update feeds.
     #[command(subcommand)]
     Feed(feed::Feed),
+    /// Outgoing webhooks and their deliveries.
+    #[command(subcommand)]
+    Webhooks(webhooks::Webhooks),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -122,6 +125,7 @@ async fn run(cli: Cli) -> exit::Outcome {
         Command::Tokens(c) => c.run(&conn.client()?, out).await,
         Command::Keys(c) => c.run(&conn.client()?, out).await,
         Command::Feed(c) => c.run(&conn.client()?, out).await,
+        Command::Webhooks(c) => c.run(&conn.client()?, out).await,
     }
 }
 

@@ -8,3 +8,4 @@
 )]
 
 mod flow;
+mod webhooks;

@@ -46,6 +46,24 @@ fn answered(metrics: &str) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// The body of `GET path` as the server sends it, read over a plain socket: what the typed client
+/// would drop (a field its wire type lacks) shows here.
+fn raw_get(base: &str, path: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Accept: application/json\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "GET {path}: {answer}");
+    answer
+}
+
 async fn drive_every_operation(db: TestDb) {
     let registry = TestRegistry::start(RegistryMode::Anonymous).await;
     let tags = ["v1.0.0".to_owned(), "v1.1.0".to_owned()];
@@ -323,78 +341,197 @@ async fn drive_every_operation(db: TestDb) {
     assert_eq!(c.list_tokens().await.expect("tokens").len(), 1);
     c.delete_token(&tid).await.expect("revoke");
     c.rotate_signing_key().await.expect("rotate");
-    // Webhooks: created with a generated secret that is never shown again; releases queue
-    // deliveries, which can be listed and sent again.
+    // Webhooks: created with a generated secret shown this once; a release created and deleted
+    // queues two deliveries (no worker runs in the test server, so they stay pending), listed a
+    // page at a time and sent again under the same event id.
     let hook = c
         .create_webhook(&body(json!({
-            "url": "http://127.0.0.1:9/hook", "events": ["release.created", "release.deleted"]
+            "url": "http://127.0.0.1:9/hook", "events": ["release.created", "release.deleted"],
+            "description": "ci"
         })))
         .await
         .expect("create webhook");
     let secret = hook.secret.clone().expect("a generated secret");
-    assert!(secret.starts_with("whsec_"), "{secret}");
+    assert!(
+        secret.starts_with("whsec_") && secret.len() >= 38,
+        "{secret}"
+    );
+    assert!(hook.webhook.active && hook.webhook.disabled_reason.is_none());
     let hid = hook.webhook.id.to_string();
+    let given = format!("whsec_{}", "A".repeat(32));
+    let chosen = c
+        .create_webhook(&body(json!({
+            "url": "http://127.0.0.1:9/other", "events": ["deployment.succeeded"],
+            "secret": given, "active": false
+        })))
+        .await
+        .expect("create webhook with a secret");
+    assert_eq!(chosen.secret, None, "a given secret is not echoed");
+    assert!(!chosen.webhook.active);
     let listed = c.list_webhooks().await.expect("webhooks");
-    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed.iter().map(|w| w.id).collect::<Vec<_>>(),
+        [hook.webhook.id, chosen.webhook.id],
+        "oldest first"
+    );
     let read = c.get_webhook(&hid).await.expect("get webhook");
-    assert_eq!(read.events.len(), 2);
-    let off = c
-        .update_webhook(&hid, &body(json!({"description": "ops", "active": true})))
+    assert_eq!(
+        (read.url.as_str(), read.events.len()),
+        ("http://127.0.0.1:9/hook", 2)
+    );
+    for path in [
+        "/api/v1/webhooks".to_owned(),
+        format!("/api/v1/webhooks/{hid}"),
+    ] {
+        let raw = raw_get(server.url(), &path, server.token());
+        assert!(raw.contains(&hid), "{raw}");
+        assert!(
+            !raw.contains("\"secret\"") && !raw.contains(&secret) && !raw.contains(&given),
+            "GET {path} shows no secret: {raw}"
+        );
+    }
+    let changed = c
+        .update_webhook(&hid, &body(json!({"description": "ops"})))
         .await
         .expect("update webhook");
-    assert_eq!(off.description, "ops");
+    assert_eq!(changed.description, "ops");
+    assert_eq!(changed.events, read.events, "what is not given stays");
+    assert_eq!(changed.url, read.url);
     c.create_release(&body(json!({
         "name": "hooked", "components": [{"componentId": "api", "version": "v1.0.0"}]
     })))
     .await
     .expect("a release for the webhook");
-    let deliveries = c
-        .list_webhook_deliveries(&hid, &body(json!({"limit": 10})))
+    c.delete_release("hooked").await.expect("delete it again");
+    let page = c
+        .list_webhook_deliveries(&hid, &body(json!({"limit": 1})))
         .await
         .expect("deliveries");
-    let first = deliveries.items.first().expect("a queued delivery");
+    let newest = page.items.first().expect("a queued delivery");
+    assert_eq!(
+        serde_json::to_value(newest.event_type).unwrap(),
+        "release.deleted"
+    );
+    let cursor = page.next_cursor.clone().expect("an older page is linked");
+    let older = c
+        .list_webhook_deliveries(&hid, &body(json!({"limit": 1, "cursor": cursor})))
+        .await
+        .expect("older deliveries");
+    assert_eq!(older.items.len(), 1);
+    assert_eq!(older.next_cursor, None, "two deliveries in all");
+    let first = &older.items[0];
     assert_eq!(
         serde_json::to_value(first.event_type).unwrap(),
         "release.created"
     );
+    assert_ne!(first.event_id, newest.event_id);
+    let pending = c
+        .list_webhook_deliveries(&hid, &body(json!({"status": "pending"})))
+        .await
+        .expect("pending deliveries");
+    assert_eq!(pending.items.len(), 2);
+    let failed = c
+        .list_webhook_deliveries(&hid, &body(json!({"status": "failed"})))
+        .await
+        .expect("failed deliveries");
+    assert!(failed.items.is_empty());
     let again = c
         .redeliver_webhook_delivery(&hid, &first.id.to_string())
         .await
         .expect("redeliver");
-    assert_eq!(again.event_id, first.event_id);
+    assert_eq!((again.id, again.event_id), (first.id, first.event_id));
+    assert_eq!(
+        serde_json::to_value(again.status).unwrap(),
+        "pending",
+        "pending again"
+    );
+    assert!(again.next_attempt_at.is_some(), "due now");
+    let other = chosen.webhook.id.to_string();
+    let mismatched = c
+        .redeliver_webhook_delivery(&other, &first.id.to_string())
+        .await
+        .expect_err("a delivery of another webhook");
+    assert_eq!(mismatched.code(), Some(ErrorCode::NotFound), "{mismatched}");
     c.delete_webhook(&hid).await.expect("delete webhook");
+    c.delete_webhook(&other).await.expect("delete webhook");
     assert!(c.list_webhooks().await.expect("webhooks").is_empty());
+    let gone = c.get_webhook(&hid).await.expect_err("deleted");
+    assert_eq!(gone.code(), Some(ErrorCode::NotFound), "{gone}");
 
-    // Registry push notifications: the event secret, then a Docker Hub-style body.
-    let issued = c
+    // Registry push notifications: an event secret, rotated (the earlier one stops working at
+    // once), proven by a Docker Hub body in `?secret=` and a distribution envelope as a bearer.
+    let earlier = c
         .rotate_registry_event_secret("reg")
         .await
         .expect("event secret");
+    let issued = c
+        .rotate_registry_event_secret("reg")
+        .await
+        .expect("event secret rotated");
+    assert_ne!(issued.secret, earlier.secret);
+    assert_eq!(
+        issued.endpoint,
+        format!("/api/v1/registry-integrations/{}/events", reg.id)
+    );
+    let hub = json!({
+        "push_data": {"tag": "v9.9.9"},
+        "repository": {"repo_name": api.image_repository}
+    });
     let receipt = c
-        .send_registry_events(
+        .receive_registry_events(
             "reg",
-            &json!({"push_data": {"tag": "v1.1.0"}, "repository": {"repo_name": "myorg/api"}}),
+            hub.to_string(),
+            "application/json",
             relman_client::PushProof::Query(&issued.secret),
         )
         .await
         .expect("push event");
     assert_eq!((receipt.accepted, receipt.ignored), (1, 0));
-    let refused = c
-        .send_registry_events(
+    let envelope = json!({"events": [
+        {"action": "push", "target": {"repository": "myorg/api", "tag": "v1.1.0"}},
+        {"action": "pull", "target": {"repository": "myorg/api", "tag": "v1.1.0"}},
+        {"action": "push", "target": {"repository": "other/repo", "tag": "v1.0.0"}}
+    ]});
+    let receipt = c
+        .receive_registry_events(
             "reg",
-            &json!({"events": []}),
-            relman_client::PushProof::Bearer("wrong"),
+            envelope.to_string(),
+            "application/vnd.docker.distribution.events.v1+json",
+            relman_client::PushProof::Bearer(&issued.secret),
         )
         .await
-        .expect_err("a wrong secret");
+        .expect("distribution event");
     assert_eq!(
-        refused.code(),
-        Some(ErrorCode::Unauthenticated),
-        "{refused}"
+        (receipt.accepted, receipt.ignored),
+        (1, 2),
+        "a pull and an untracked repository are ignored"
     );
+    for stale in [earlier.secret.as_str(), "wrong"] {
+        let refused = c
+            .receive_registry_events(
+                "reg",
+                hub.to_string(),
+                "application/json",
+                relman_client::PushProof::Bearer(stale),
+            )
+            .await
+            .expect_err("a secret that is not the integration's");
+        assert_eq!(
+            refused.code(),
+            Some(ErrorCode::Unauthenticated),
+            "{refused}"
+        );
+    }
 
     let audit = c.list_audit_events(&body(json!({}))).await.expect("audit");
     assert!(audit.meta.total_count > 10);
+    let logged = serde_json::to_string(&audit).unwrap();
+    for secret in [&secret, &given, &issued.secret] {
+        assert!(
+            !logged.contains(secret.as_str()),
+            "the audit log shows no secret"
+        );
+    }
     assert_eq!(r2.name, "shop-v1.1.0");
 
     // A problem arrives typed.
