@@ -248,13 +248,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(service, Authenticator::with_admin_token(&token), &settings)
         .with_metrics(metrics);
     let draining = state.draining();
-    let server = HttpServer::new(move || relman_http::app(state.clone()))
-        .bind(config.listen)
-        .with_context(|| format!("binding {}", config.listen))?
-        // Signals are handled below, so that readiness turns 503 before the listener closes.
-        .disable_signals()
-        .shutdown_timeout(config.shutdown_grace_seconds)
-        .run();
+    // The dashboard's sessions are sealed with a key derived from the secret key, so that every
+    // replica sharing the secret accepts them.
+    let (secret_key, _) = token::secret_key(config.secret_key.as_deref(), &config.data_dir)?;
+    let ui_keys = relman_ui::UiKeys::derive(secret_key.to_hex().as_bytes());
+    let server = HttpServer::new(move || {
+        relman_http::app(state.clone()).service(relman_ui::scope(ui_keys.clone()))
+    })
+    .bind(config.listen)
+    .with_context(|| format!("binding {}", config.listen))?
+    // Signals are handled below, so that readiness turns 503 before the listener closes.
+    .disable_signals()
+    .shutdown_timeout(config.shutdown_grace_seconds)
+    .run();
     tracing::info!(listen = %config.listen, "relman is serving");
     let handle = server.handle();
     let delay = Duration::from_secs(config.shutdown_delay_seconds);

@@ -32,6 +32,16 @@ pub const PUBLIC_PATHS: &[&str] = &[
     "/api/v1/registry-integrations/{id}/events",
 ];
 
+/// The web dashboard: its pages authenticate by their own session cookie (`relman-ui`), never by
+/// bearer token, and are not API operations.
+pub const UI_PREFIX: &str = "/ui";
+
+/// Whether `path` is the dashboard's.
+pub fn is_ui_path(path: &str) -> bool {
+    path.strip_prefix(UI_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The update feeds: public unless the operator turns [`crate::FeedsPublic`] off, when they need
 /// `read`. The document states the default.
 pub const FEEDS_PREFIX: &str = "/updates/v1/";
@@ -86,7 +96,7 @@ pub async fn authorize(
         Some(t) if t == METRICS_PATH && metrics_public(&req) => None,
         Some(t) if t.starts_with(FEEDS_PREFIX) && !feeds_public(&req) => Some(Scope::Read),
         Some(t) => required_scope(&method, t),
-        None if PUBLIC_PATHS.contains(&path.as_str()) => None,
+        None if PUBLIC_PATHS.contains(&path.as_str()) || is_ui_path(&path) => None,
         None => Some(Scope::Read),
     };
     let Some(needed) = needed else {

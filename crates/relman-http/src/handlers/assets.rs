@@ -249,8 +249,9 @@ pub async fn download_release_asset(
 }
 
 /// The asset's bytes: whole, or the one range asked for, with `ETag`, `Content-Length` and
-/// `Accept-Ranges`; the download is counted when the response delivers the last byte.
-async fn send_bytes(
+/// `Accept-Ranges`; the download is counted when the response delivers the last byte. The
+/// dashboard's download links answer through it too.
+pub async fn send_bytes(
     service: &web::Data<Service>,
     asset: Asset,
     req: &HttpRequest,

@@ -41,6 +41,21 @@ pub(crate) async fn start(
     key: &str,
     options: SyncOptions,
 ) -> Result<HttpResponse, ApiError> {
+    let job = start_job(service, actor, key, options).await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/api/v1/sync-jobs/{}", job.id)))
+        .insert_header(("Preference-Applied", "respond-async"))
+        .json(response(job)))
+}
+
+/// Starts the component's sync job, or joins the one already running, and returns it; the sync
+/// runs on in the background (the dashboard's sync button starts it here too).
+pub async fn start_job(
+    service: web::Data<Service>,
+    actor: Actor,
+    key: &str,
+    options: SyncOptions,
+) -> Result<SyncJob, ApiError> {
     let (job, created) = service.start_sync_job(&actor, key).await?;
     if created {
         let service = service.into_inner();
@@ -49,10 +64,7 @@ pub(crate) async fn start(
         // worker's local task set.
         tokio::spawn(async move { run(service, actor, id, component, options).await });
     }
-    Ok(HttpResponse::Accepted()
-        .insert_header((header::LOCATION, format!("/api/v1/sync-jobs/{}", job.id)))
-        .insert_header(("Preference-Applied", "respond-async"))
-        .json(response(job)))
+    Ok(job)
 }
 
 /// Runs a job's sync to its end, writing progress at most every [`FLUSH_EVERY`] and at least
@@ -117,7 +129,7 @@ fn summary_json(r: &SyncReport) -> String {
 }
 
 /// The wire shape of a job; one that lost its runner fails with `internal_error`.
-fn response(job: SyncJob) -> SyncJobResponse {
+pub fn response(job: SyncJob) -> SyncJobResponse {
     let status = match job.status.as_str() {
         sync_job_status::QUEUED => SyncJobStatusName::Queued,
         sync_job_status::RUNNING => SyncJobStatusName::Running,
