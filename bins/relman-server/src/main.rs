@@ -214,7 +214,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             ..Default::default()
         },
     )
-    .context("the webhook delivery client")?;
+    .context("the webhook delivery client")?
+    .observed_by(Arc::new(webhook_metrics::WebhookMetrics(Arc::clone(
+        &metrics,
+    ))));
     actix_web::rt::spawn(worker.run(async move {
         let mut stop = stop;
         let _ = stop.wait_for(|s| *s).await;

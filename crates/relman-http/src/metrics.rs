@@ -69,6 +69,12 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookLabels {
+    event_type: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ComponentLabels {
     component: String,
 }
@@ -85,6 +91,8 @@ pub struct Metrics {
     sync_runs: Family<SyncLabels, Counter>,
     sync_duration: HistogramFamily<OutcomeLabels>,
     versions_added: Family<ComponentLabels, Counter>,
+    webhook_attempts: Family<WebhookLabels, Counter>,
+    webhook_duration: HistogramFamily<OutcomeLabels>,
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
@@ -134,6 +142,20 @@ impl Metrics {
             "Tags that syncs saw for the first time, by component",
             versions_added.clone(),
         );
+        let webhook_attempts = Family::<WebhookLabels, Counter>::default();
+        registry.register(
+            "webhook_delivery_attempts",
+            "Webhook delivery attempts, by event type and outcome (delivered, retry, failed, gone)",
+            webhook_attempts.clone(),
+        );
+        let webhook_duration: HistogramFamily<OutcomeLabels> =
+            Family::new_with_constructor(|| Histogram::new(HTTP_BUCKETS));
+        registry.register_with_unit(
+            "webhook_delivery_duration",
+            "Time a webhook delivery attempt took, until the receiver answered or the attempt failed, by outcome",
+            Unit::Seconds,
+            webhook_duration.clone(),
+        );
         let pool_connections = Gauge::default();
         registry.register(
             "db_pool_connections",
@@ -165,6 +187,8 @@ impl Metrics {
             sync_runs,
             sync_duration,
             versions_added,
+            webhook_attempts,
+            webhook_duration,
             pool_connections,
             pool_idle,
             pool_max,
@@ -181,6 +205,20 @@ impl Metrics {
         self.http_requests.get_or_create(&labels).inc();
         self.http_duration
             .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one webhook delivery attempt: `outcome` is `delivered`, `retry`, `failed` or
+    /// `gone`.
+    pub fn webhook_attempt(&self, event_type: &str, outcome: &'static str, elapsed: Duration) {
+        self.webhook_attempts
+            .get_or_create(&WebhookLabels {
+                event_type: event_type.to_owned(),
+                outcome,
+            })
+            .inc();
+        self.webhook_duration
+            .get_or_create(&OutcomeLabels { outcome })
             .observe(elapsed.as_secs_f64());
     }
 

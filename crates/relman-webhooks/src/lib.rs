@@ -8,7 +8,8 @@
 //! - [`classify`] turns a result into the storage's [`DeliveryOutcome`](relman_storage::DeliveryOutcome):
 //!   delivered, retry, failed, or gone (`410`, which deactivates the webhook);
 //! - [`DeliveryWorker`] claims due deliveries under a lease, sends them concurrently and records
-//!   each outcome, woken by local writes and polling otherwise.
+//!   each outcome, woken by local writes and polling otherwise, and tells a [`DeliveryObserver`]
+//!   (metrics) of each attempt.
 //!
 //! The design is in `docs/WEBHOOKS.md`.
 
@@ -20,4 +21,4 @@ mod worker;
 pub use classify::{GONE_REASON, classify};
 pub use schedule::{RETRY_AFTER_CAP, RetrySchedule, ScheduleError};
 pub use sender::{Attempt, AttemptResult, Sender, USER_AGENT, parse_retry_after, redact_url};
-pub use worker::{DeliveryWorker, WorkerOptions};
+pub use worker::{AttemptOutcome, DeliveryObserver, DeliveryWorker, WorkerOptions};

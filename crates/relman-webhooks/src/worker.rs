@@ -46,12 +46,54 @@ impl Default for WorkerOptions {
     }
 }
 
+/// How one delivery attempt ended, as metrics count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// It failed and will be tried again.
+    Retry,
+    /// It failed for the last time.
+    Failed,
+    /// The receiver answered 410: the webhook was turned off.
+    Gone,
+}
+
+impl AttemptOutcome {
+    /// `delivered`, `retry`, `failed` or `gone`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Retry => "retry",
+            Self::Failed => "failed",
+            Self::Gone => "gone",
+        }
+    }
+
+    fn of(outcome: &DeliveryOutcome) -> Self {
+        match outcome {
+            DeliveryOutcome::Delivered { .. } => Self::Delivered,
+            DeliveryOutcome::Retry { .. } => Self::Retry,
+            DeliveryOutcome::Failed { .. } => Self::Failed,
+            DeliveryOutcome::Gone { .. } => Self::Gone,
+        }
+    }
+}
+
+/// Hears every delivery attempt the worker makes (metrics). Called on the worker's task:
+/// implementations count, quickly, and never block.
+pub trait DeliveryObserver: Send + Sync {
+    /// An attempt of an `event_type` delivery ended with `outcome` after `elapsed`.
+    fn attempt_finished(&self, event_type: &str, outcome: AttemptOutcome, elapsed: Duration);
+}
+
 /// Delivers the outbox of one store. One runs in every replica; leases keep them from
 /// attempting the same delivery at once.
 pub struct DeliveryWorker {
     store: Store,
     sender: Sender,
     options: WorkerOptions,
+    observer: Option<Arc<dyn DeliveryObserver>>,
 }
 
 impl std::fmt::Debug for DeliveryWorker {
@@ -75,7 +117,15 @@ impl DeliveryWorker {
             store,
             sender,
             options,
+            observer: None,
         })
+    }
+
+    /// The same worker, telling `observer` of every attempt.
+    #[must_use]
+    pub fn observed_by(mut self, observer: Arc<dyn DeliveryObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Delivers until `shutdown` completes. Claims a batch, sends it with bounded concurrency
@@ -156,9 +206,17 @@ impl DeliveryWorker {
             body: d.payload,
         };
         let attempted_at = Utc::now();
+        let started = std::time::Instant::now();
         let result = self.sender.send(&attempt).await;
         let outcome = classify(&result, attempt_number, &self.options.schedule, Utc::now());
         let status = result.status.map(i64::from);
+        if let Some(observer) = &self.observer {
+            observer.attempt_finished(
+                &d.event_type,
+                AttemptOutcome::of(&outcome),
+                started.elapsed(),
+            );
+        }
         match &outcome {
             DeliveryOutcome::Delivered { .. } => tracing::info!(
                 delivery = %d.id, event_type = %d.event_type, attempt = attempt_number,

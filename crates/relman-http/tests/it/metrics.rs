@@ -17,6 +17,7 @@ backend_tests!(
     requests_are_counted_by_route_template,
     syncs_and_registry_requests_are_counted,
     metrics_need_read_unless_made_public,
+    webhook_attempts_are_counted_by_event_type_and_outcome,
 );
 
 /// State whose service and registry clients report to the metrics `/metrics` shows, wired as
@@ -253,4 +254,45 @@ async fn metrics_need_read_unless_made_public(store: Store) {
     send(&open, TestRequest::get().uri("/api/v1/components"))
         .await
         .expect(401);
+}
+
+async fn webhook_attempts_are_counted_by_event_type_and_outcome(store: Store) {
+    let metrics = Arc::new(Metrics::new("9.9.9-test"));
+    let state = AppState::new(
+        Service::new(store),
+        Authenticator::with_admin_token(TOKEN),
+        &HttpSettings::default(),
+    )
+    .with_metrics(Arc::clone(&metrics));
+    let app = init_service(relman_http::app(state)).await;
+    let ms = std::time::Duration::from_millis;
+    metrics.webhook_attempt("release.created", "retry", ms(30));
+    metrics.webhook_attempt("release.created", "delivered", ms(4));
+    metrics.webhook_attempt("deployment.failed", "delivered", ms(2));
+    let text = scrape!(app);
+    let attempts = |event: &str, outcome: &str| {
+        sample(
+            &text,
+            &format!(
+                r#"relman_webhook_delivery_attempts_total{{event_type="{event}",outcome="{outcome}"}}"#
+            ),
+        )
+    };
+    assert_eq!(attempts("release.created", "retry"), 1.0);
+    assert_eq!(attempts("release.created", "delivered"), 1.0);
+    assert_eq!(attempts("deployment.failed", "delivered"), 1.0);
+    assert_eq!(
+        sample(
+            &text,
+            r#"relman_webhook_delivery_duration_seconds_count{outcome="delivered"}"#
+        ),
+        2.0
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"relman_webhook_delivery_duration_seconds_bucket{le="0.005",outcome="delivered"}"#
+        ),
+        2.0
+    );
 }

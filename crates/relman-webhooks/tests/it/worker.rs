@@ -11,7 +11,9 @@ use relman_domain::{Actor, AuditEvent, DeliveryStatus, EventType, Notice, Webhoo
 use relman_egress::EgressPolicy;
 use relman_storage::{NewWebhook, Store};
 use relman_test_support::backend_tests;
-use relman_webhooks::{DeliveryWorker, GONE_REASON, RetrySchedule, WorkerOptions};
+use relman_webhooks::{
+    AttemptOutcome, DeliveryObserver, DeliveryWorker, GONE_REASON, RetrySchedule, WorkerOptions,
+};
 use standardwebhooks::Webhook;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -40,7 +42,14 @@ async fn a_failed_attempt_is_retried_with_the_same_webhook_id(store: Store) {
 
     let got = receiver.wait_for(2, Duration::from_secs(10)).await;
     let delivery = wait_until_settled(&store, webhook).await;
+    let observed = worker.observed();
     worker.stop().await;
+    let created = "release.created".to_owned();
+    assert_eq!(
+        observed,
+        [(created.clone(), "retry"), (created, "delivered")],
+        "each attempt is counted with its outcome"
+    );
 
     assert_eq!(delivery.status, DeliveryStatus::Succeeded);
     assert_eq!(delivery.attempts, 2);
@@ -72,7 +81,9 @@ async fn gone_deactivates_the_webhook(store: Store) {
     notify(&store, "{}").await;
 
     let delivery = wait_until_settled(&store, webhook).await;
+    let observed = worker.observed();
     worker.stop().await;
+    assert_eq!(observed, [("release.created".to_owned(), "gone")]);
     assert_eq!(delivery.status, DeliveryStatus::Failed);
     assert_eq!(delivery.attempts, 1);
     assert_eq!(delivery.last_status, Some(410));
@@ -136,9 +147,27 @@ async fn the_worker_stops_on_shutdown_and_survives_a_broken_store() {
 struct Running {
     stop: oneshot::Sender<()>,
     handle: JoinHandle<()>,
+    attempts: Arc<Attempts>,
+}
+
+/// What the worker told its observer: (event type, outcome) per attempt, in order.
+#[derive(Default)]
+struct Attempts(Mutex<Vec<(String, &'static str)>>);
+
+impl DeliveryObserver for Attempts {
+    fn attempt_finished(&self, event_type: &str, outcome: AttemptOutcome, _: Duration) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((event_type.to_owned(), outcome.as_str()));
+    }
 }
 
 impl Running {
+    fn observed(&self) -> Vec<(String, &'static str)> {
+        self.attempts.0.lock().unwrap().clone()
+    }
+
     async fn stop(self) {
         let _ = self.stop.send(());
         tokio::time::timeout(Duration::from_secs(5), self.handle)
@@ -220,12 +249,19 @@ fn start_with(
         schedule: RetrySchedule::parse(schedule).expect("schedule"),
         ..WorkerOptions::default()
     };
-    let worker = DeliveryWorker::new(store.clone(), egress, options).expect("worker");
+    let attempts = Arc::new(Attempts::default());
+    let worker = DeliveryWorker::new(store.clone(), egress, options)
+        .expect("worker")
+        .observed_by(attempts.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let handle = spawn(Box::pin(worker.run(async move {
         let _ = stopped.await;
     })));
-    Running { stop, handle }
+    Running {
+        stop,
+        handle,
+        attempts,
+    }
 }
 
 async fn create_webhook(store: &Store, url: &str) -> Uuid {
