@@ -574,11 +574,12 @@ def check_sign_out(st: dict) -> None:
            f"POST /ui/sign-out -> {r.status}, now {ui.where()} (want 303 to /ui/sign-in)")
     ui.page.goto(server.base + "/ui")
     expect(ui.path() == "/ui/sign-in", f"/ui after signing out landed {ui.where()}")
-    # Not part of the contract: whether a copy of the cookie outlives the sign-out.
-    status, _, _, _ = raw_get(server.base, "/ui", cookie=old)
-    if status == 200:
-        print("    note: a copy of the signed-out cookie still opens /ui until it expires "
-              "(sessions are sealed cookies; revoking the token ends them, see read-token)")
+    # Signing out ends the session on the server: a copy of the cookie taken before is dead too.
+    status, headers, _, _ = raw_get(server.base, "/ui", cookie=old)
+    expect(status == 303 and headers.get("location") == "/ui/sign-in",
+           f"GET /ui with a copy of the signed-out cookie -> {status} "
+           f"{headers.get('location')} (want 303 to /ui/sign-in)")
+    print("    a copy of the cookie taken before signing out is refused (303 to /ui/sign-in)")
 
 
 def check_cookie_flags(st: dict) -> None:
@@ -799,6 +800,14 @@ def check_scale(st: dict) -> None:
                    f"page {page}: a[rel={rel}] {links} (want {wanted})")
         if page == 1:
             ui.shot("14-overview-at-scale.png")
+            # Ten environments fit a laptop window: the matrix needs no sideways scroll.
+            need, have = ui.page.evaluate(
+                "(() => { const w = document.querySelector('div.matrix-wrap');"
+                " return [w.scrollWidth, w.clientWidth]; })()")
+            expect(need <= have, f"with {len(heads)} environments the matrix needs {need} px and "
+                                 f"has {have} px in a 1360 px window: it scrolls sideways")
+            print(f"    the matrix with {len(heads)} environments needs {need} px of its {have} px "
+                  f"(window 1360): no sideways scroll")
     ui.goto("/ui/audit")
     pager = ui.text("nav.pager")
     m = re.search(r"page 1 of (\d+)", pager.lower())

@@ -6,6 +6,7 @@ mod env_help;
 mod export;
 mod keys;
 mod token;
+mod webhook_metrics;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -256,7 +257,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (secret_key, _) = token::secret_key(config.secret_key.as_deref(), &config.data_dir)?;
     let ui_keys = relman_ui::UiKeys::derive(secret_key.to_hex().as_bytes());
     let server = HttpServer::new(move || {
-        relman_http::app(state.clone()).service(relman_ui::scope(ui_keys.clone()))
+        relman_http::app(state.clone())
+            .service(relman_ui::scope(ui_keys.clone()))
+            .service(relman_ui::favicon)
     })
     .bind(config.listen)
     .with_context(|| format!("binding {}", config.listen))?
@@ -371,7 +374,7 @@ async fn scheduled_sync(service: Service, mut schedule: SyncSchedule) {
 const ASSET_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Hourly housekeeping: removes uploads a crash cut off (older than [`STALE_UPLOAD`]) and bytes
-/// whose record is gone, and prunes finished sync jobs.
+/// whose record is gone, and prunes finished sync jobs and expired dashboard sessions.
 async fn housekeeping(service: Service) {
     loop {
         match service.sweep_assets(STALE_UPLOAD).await {
@@ -384,6 +387,13 @@ async fn housekeeping(service: Service) {
             Ok(0) => {}
             Ok(pruned) => tracing::info!(pruned, "pruned finished sync jobs"),
             Err(e) => tracing::warn!(error = %e, "pruning sync jobs failed; retrying later"),
+        }
+        match service.prune_dashboard_sessions().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "pruned expired dashboard sessions"),
+            Err(e) => {
+                tracing::warn!(error = %e, "pruning dashboard sessions failed; retrying later")
+            }
         }
         actix_web::rt::time::sleep(ASSET_SWEEP_INTERVAL).await;
     }

@@ -36,10 +36,15 @@ pub const PUBLIC_PATHS: &[&str] = &[
 /// bearer token, and are not API operations.
 pub const UI_PREFIX: &str = "/ui";
 
-/// Whether `path` is the dashboard's.
+/// The site icon browsers ask for at the root; the dashboard serves it, to anyone.
+pub const FAVICON_PATH: &str = "/favicon.ico";
+
+/// Whether `path` is the dashboard's (its pages, files and the site icon).
 pub fn is_ui_path(path: &str) -> bool {
-    path.strip_prefix(UI_PREFIX)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    path == FAVICON_PATH
+        || path
+            .strip_prefix(UI_PREFIX)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The update feeds: public unless the operator turns [`crate::FeedsPublic`] off, when they need

@@ -48,7 +48,6 @@ impl ApiError {
         }
     }
 
-    /// 405 with the methods the path does accept.
     /// Adds response headers (rate-limit budgets, `Retry-After`).
     #[must_use]
     pub fn with_headers(mut self, headers: Vec<(header::HeaderName, HeaderValue)>) -> Self {
@@ -59,6 +58,11 @@ impl ApiError {
     /// What went wrong, for a person.
     pub fn detail(&self) -> &str {
         &self.detail
+    }
+
+    /// The headers the response carries besides the problem (`Retry-After`, rate-limit budgets).
+    pub fn headers(&self) -> &[(header::HeaderName, HeaderValue)] {
+        &self.headers
     }
 
     /// 401: no token, or not a valid one.

@@ -11,6 +11,7 @@ mod audit;
 pub mod bounded;
 mod components;
 pub mod cursor;
+mod dashboard_sessions;
 mod deployments;
 mod environments;
 mod error;

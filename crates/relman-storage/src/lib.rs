@@ -14,6 +14,7 @@ mod candidates;
 mod codec;
 mod components;
 mod connection;
+mod dashboard_sessions;
 mod error;
 mod event_secrets;
 mod housekeeping;

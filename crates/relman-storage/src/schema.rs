@@ -291,3 +291,12 @@ diesel::table! {
 diesel::joinable!(webhook_subscriptions -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_subscriptions, webhook_deliveries);
+
+diesel::table! {
+    dashboard_sessions (id) {
+        id -> Text,
+        actor -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}

@@ -2,7 +2,7 @@
 //! page, or an error page whose status and text come from the API's one error table.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use maud::html;
 use relman_http::error::ApiError;
@@ -21,6 +21,8 @@ pub enum UiError {
         status: StatusCode,
         /// One line on what went wrong.
         detail: String,
+        /// Headers the page is sent with (`Retry-After` when rate-limited).
+        headers: Vec<(HeaderName, HeaderValue)>,
     },
 }
 
@@ -30,6 +32,7 @@ impl UiError {
         Self::Page {
             status,
             detail: detail.into(),
+            headers: Vec::new(),
         }
     }
 
@@ -56,7 +59,7 @@ impl std::fmt::Display for UiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::SignIn => f.write_str("not signed in"),
-            Self::Page { status, detail } => write!(f, "{status}: {detail}"),
+            Self::Page { status, detail, .. } => write!(f, "{status}: {detail}"),
         }
     }
 }
@@ -69,7 +72,11 @@ impl From<ServiceError> for UiError {
 
 impl From<ApiError> for UiError {
     fn from(e: ApiError) -> Self {
-        Self::page(e.status_code(), e.detail())
+        Self::Page {
+            status: e.status_code(),
+            detail: e.detail().to_owned(),
+            headers: e.headers().to_vec(),
+        }
     }
 }
 
@@ -87,14 +94,22 @@ impl ResponseError for UiError {
                 .insert_header((header::LOCATION, "/ui/sign-in"))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish(),
-            Self::Page { status, detail } => {
+            Self::Page {
+                status,
+                detail,
+                headers,
+            } => {
                 let title = status.canonical_reason().unwrap_or("Error");
                 let body = html! {
                     h1 { (status.as_u16()) " " (title) }
                     p.error { (detail) }
                     p { a href="/ui" { "Back to the overview" } }
                 };
-                layout::respond(*status, layout::page(None, title, body))
+                let mut response = layout::respond(*status, layout::page(None, title, body));
+                for (name, value) in headers {
+                    response.headers_mut().insert(name.clone(), value.clone());
+                }
+                response
             }
         }
     }

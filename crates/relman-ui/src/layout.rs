@@ -36,6 +36,7 @@ pub fn page_with(
                     meta http-equiv="refresh" content=(seconds);
                 }
                 title { (title) " · relman" }
+                link rel="icon" type="image/svg+xml" href=(static_files::ICON_PATH);
                 link rel="stylesheet" href=(static_files::CSS_PATH);
                 script src=(static_files::JS_PATH) defer {}
             }

@@ -5,7 +5,8 @@
 //! without JavaScript. The pages call the [`relman_service::Service`] directly, in-process.
 //!
 //! Sign-in is by pasting an API token; the session is a sealed, HttpOnly, SameSite=Strict cookie
-//! ([`session`]), every form carries a CSRF token, and each action checks the token's scope
+//! ([`session`]) backed by a row in the store that signing out deletes, every form carries a CSRF
+//! token, and each action checks the token's scope
 //! again on the server ([`viewer::Viewer::authorize`]) whatever the page showed.
 //!
 //! [`scope`] is mounted inside [`relman_http::app`]'s application, beside the API, whose
@@ -26,6 +27,9 @@ pub use error::UiError;
 pub use session::UiKeys;
 
 use pages::{audit, component, environment, overview, promote, release, sign_in};
+
+/// The site icon at the root (`/favicon.ico`), served beside [`scope`]: anyone may fetch it.
+pub use static_files::favicon;
 
 /// Largest form body accepted, in bytes: forms hold a token, a reason or a message.
 const FORM_LIMIT: usize = 64 * 1024;

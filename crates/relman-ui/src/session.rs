@@ -1,9 +1,11 @@
 //! Sessions and CSRF tokens.
 //!
-//! A session is the API token the user pasted, sealed (ChaCha20-Poly1305) with its expiry into an
-//! HttpOnly, SameSite=Strict cookie: the browser's scripts cannot read it, other sites cannot make
-//! the browser send it, and the token is never readable from the cookie jar. Every request
-//! re-identifies the token, so revoking it ends its sessions at once.
+//! A session cookie holds the API token the user pasted and a random session secret, sealed
+//! (ChaCha20-Poly1305) with their expiry: HttpOnly and SameSite=Strict, so the browser's scripts
+//! cannot read it, other sites cannot make the browser send it, and the token is never readable
+//! from the cookie jar. The session's row in the store keeps it alive (signing out deletes it, so
+//! a copied cookie dies with it), and every request re-identifies the token, so revoking the token
+//! ends its sessions at once.
 //!
 //! Every state-changing form carries a CSRF token: an HMAC of the session cookie (or, on the
 //! sign-in form, of a random pre-session cookie) under a key derived from the server's secret.
@@ -27,7 +29,22 @@ pub const COOKIE_PATH: &str = "/ui";
 /// How long a session lasts, whatever the token's own expiry (which is checked on every request).
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
-const AAD: &[u8] = b"relman-ui session v1";
+const AAD: &[u8] = b"relman-ui session v2";
+
+/// What a session cookie holds.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed {
+    /// The session's secret, whose hash names its row in the store.
+    pub secret: String,
+    /// The API token the user signed in with.
+    pub token: String,
+}
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealed(***)")
+    }
+}
 
 /// The dashboard's keys, derived from one server secret so that every replica holding the same
 /// secret accepts the same sessions.
@@ -56,11 +73,11 @@ impl UiKeys {
         }
     }
 
-    /// The cookie value holding `token` until `SESSION_LIFETIME` from now; `None` only when the
-    /// system has no randomness to give.
-    pub fn seal(&self, token: &str) -> Option<String> {
+    /// The cookie value holding session `secret` and `token` until `SESSION_LIFETIME` from now;
+    /// `None` only when the system has no randomness to give.
+    pub fn seal(&self, secret: &str, token: &str) -> Option<String> {
         let expires = now_secs() + SESSION_LIFETIME.as_secs();
-        let plain = format!("{expires}\n{token}");
+        let plain = format!("{expires}\n{secret}\n{token}");
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).ok()?;
         let cipher = ChaCha20Poly1305::new((&self.seal).into());
@@ -78,8 +95,9 @@ impl UiKeys {
         Some(URL_SAFE_NO_PAD.encode(out))
     }
 
-    /// The token in a cookie value, when it is ours, intact and not expired.
-    pub fn open(&self, value: &str) -> Option<String> {
+    /// The session secret and the token in a cookie value, when it is ours, intact and not
+    /// expired.
+    pub fn open(&self, value: &str) -> Option<Sealed> {
         let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
         if bytes.len() < 12 + 16 {
             return None;
@@ -96,8 +114,12 @@ impl UiKeys {
             )
             .ok()?;
         let plain = String::from_utf8(plain).ok()?;
-        let (expires, token) = plain.split_once('\n')?;
-        (expires.parse::<u64>().ok()? > now_secs()).then(|| token.to_owned())
+        let (expires, rest) = plain.split_once('\n')?;
+        let (secret, token) = rest.split_once('\n')?;
+        (expires.parse::<u64>().ok()? > now_secs()).then(|| Sealed {
+            secret: secret.to_owned(),
+            token: token.to_owned(),
+        })
     }
 
     /// The CSRF token bound to `binding` (a cookie value) for forms of `purpose`.
@@ -166,11 +188,15 @@ mod tests {
     #[test]
     fn a_sealed_token_opens_only_with_the_same_keys_and_intact() {
         let keys = UiKeys::derive(b"secret one");
-        let value = keys.seal("rm_abc").unwrap();
-        assert_eq!(keys.open(&value).as_deref(), Some("rm_abc"));
+        let value = keys.seal("s3cr3t", "rm_abc").unwrap();
+        let opened = keys.open(&value).unwrap();
+        assert_eq!(
+            (opened.secret.as_str(), opened.token.as_str()),
+            ("s3cr3t", "rm_abc")
+        );
         assert!(
-            !value.contains("rm_abc"),
-            "the token is not readable in the cookie"
+            !value.contains("rm_abc") && !value.contains("s3cr3t"),
+            "neither the token nor the secret is readable in the cookie"
         );
         assert_eq!(UiKeys::derive(b"secret two").open(&value), None);
         let mut tampered = value.clone().into_bytes();

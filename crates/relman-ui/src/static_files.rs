@@ -7,9 +7,13 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 pub const CSS_PATH: &str = "/ui/static/app.css";
 /// Where the script is served.
 pub const JS_PATH: &str = "/ui/static/app.js";
+/// Where the icon is served (and, for browsers that ask at the root, at `/favicon.ico`).
+pub const ICON_PATH: &str = "/ui/static/favicon.svg";
 
 const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
+const ICON: &str = include_str!("../static/favicon.svg");
+const SVG: &str = "image/svg+xml";
 
 /// A file by name, with an `ETag` of its content so that a browser revalidates cheaply.
 #[get("/static/{file}")]
@@ -17,8 +21,20 @@ pub async fn file(name: web::Path<String>, req: HttpRequest) -> HttpResponse {
     let (body, content_type) = match name.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "app.js" => (JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (ICON, SVG),
         _ => return HttpResponse::NotFound().finish(),
     };
+    send(&req, body, content_type)
+}
+
+/// The icon at the root, where browsers look for it without a `<link rel="icon">` (an SVG: every
+/// current browser takes it whatever the name says).
+#[get("/favicon.ico")]
+pub async fn favicon(req: HttpRequest) -> HttpResponse {
+    send(&req, ICON, SVG)
+}
+
+fn send(req: &HttpRequest, body: &'static str, content_type: &'static str) -> HttpResponse {
     let etag = format!("\"{:016x}\"", fnv1a(body.as_bytes()));
     let matches = req
         .headers()

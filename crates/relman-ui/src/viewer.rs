@@ -8,6 +8,7 @@ use futures_util::future::LocalBoxFuture;
 use relman_domain::{Actor, Scope};
 use relman_http::Authenticator;
 use relman_http::auth::Identity;
+use relman_http::rate_limit::RateLimits;
 use relman_http::request_id::RequestId;
 use relman_service::Service;
 
@@ -26,6 +27,8 @@ pub struct Viewer {
     pub actor: Actor,
     /// The CSRF token every form of this session carries.
     pub csrf: String,
+    /// The session's secret, which signing out ends.
+    pub(crate) session: String,
 }
 
 impl Viewer {
@@ -117,18 +120,26 @@ impl FromRequest for Viewer {
                 .ok_or(UiError::SignIn)?
                 .clone();
             let cookie = req.cookie(SESSION_COOKIE).ok_or(UiError::SignIn)?;
-            let token = keys.open(cookie.value()).ok_or(UiError::SignIn)?;
+            let sealed = keys.open(cookie.value()).ok_or(UiError::SignIn)?;
             let (Some(auth), Some(service)) = (
                 req.app_data::<web::Data<Authenticator>>(),
                 req.app_data::<web::Data<Service>>(),
             ) else {
                 return Err(UiError::SignIn);
             };
+            // Signed out (from this copy of the cookie or another) or pruned: sign in again.
+            if !service.dashboard_session_live(&sealed.secret).await? {
+                return Err(UiError::SignIn);
+            }
             // Revoked or expired since sign-in: the session ends with the token.
             let identity = auth
-                .identify(service, &token)
+                .identify(service, &sealed.token)
                 .await?
                 .map_err(|_| UiError::SignIn)?;
+            // Pages spend the token's request budget as its API calls do.
+            if let Some(limits) = req.app_data::<web::Data<RateLimits>>() {
+                limits.check(&identity)?;
+            }
             let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
             Ok(Self {
                 actor: Actor {
@@ -136,6 +147,7 @@ impl FromRequest for Viewer {
                     request_id,
                 },
                 csrf: keys.csrf_token(SESSION_PURPOSE, cookie.value()),
+                session: sealed.secret,
                 identity,
             })
         })

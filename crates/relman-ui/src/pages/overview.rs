@@ -145,29 +145,32 @@ fn matrix(
     states: &[Vec<EnvironmentState>],
 ) -> Markup {
     html! {
+        // Wider than the window only past a dozen environments: then it scrolls sideways with
+        // the release column kept in view.
+        div.matrix-wrap {
         table #matrix {
             thead {
                 tr {
-                    th { "Release" }
+                    th.release { "Release" }
                     th { "Version" }
-                    th { "Status" }
-                    th { "Created" }
                     @for e in envs {
-                        th data-env=(e.name) { (e.display_name) }
+                        th.env data-env=(e.name) title=(e.name) { (e.display_name) }
                     }
                 }
             }
             tbody {
                 @if releases.is_empty() {
-                    tr { td colspan=(4 + envs.len()) class="muted" { "No releases on this page." } }
+                    tr { td colspan=(2 + envs.len()) class="muted" { "No releases on this page." } }
                 }
                 @for (r, state) in releases.iter().zip(states) {
                     tr data-release=(r.name) {
-                        td { a.release href={ "/ui/releases/" (r.id) } { (r.name) }
-                             @if r.display_name != r.name.as_str() { br; span.muted { (r.display_name) } } }
+                        td.release {
+                            a.release href={ "/ui/releases/" (r.id) } { (r.name) }
+                            " " span.release-status { (badge(r.status.as_str())) }
+                            @if r.display_name != r.name.as_str() { br; span.muted { (r.display_name) } }
+                            br; span.created.muted { (time(r.created_at)) }
+                        }
                         td { @if let Some(v) = &r.version { (v) } @else { "—" } }
-                        td { (badge(r.status.as_str())) }
-                        td { (time(r.created_at)) }
                         @for e in envs {
                             @let s = state.iter().find(|s| s.environment_id == e.id);
                             @let status = s.map_or("not_deployed", |s| s.status.as_str());
@@ -178,6 +181,7 @@ fn matrix(
                     }
                 }
             }
+        }
         }
     }
 }

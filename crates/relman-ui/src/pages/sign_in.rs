@@ -1,9 +1,11 @@
 //! Signing in by pasting an API token, and signing out.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use maud::{Markup, html};
+use relman_domain::Actor;
 use relman_http::Authenticator;
+use relman_http::request_id::RequestId;
 use relman_service::Service;
 use serde::Deserialize;
 
@@ -91,16 +93,38 @@ pub async fn submit(
     if token.is_empty() {
         return Ok(refused("Paste a token."));
     }
-    if auth.identify(&service, token).await?.is_err() {
-        return Ok(refused(
-            "That token is not valid: it is unknown, revoked or expired.",
-        ));
-    }
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let identity = match auth.identify(&service, token).await? {
+        Ok(identity) => identity,
+        Err((claimed, why)) => {
+            // Refused like an API request with this token: in the audit trail, never the secret.
+            let actor = Actor {
+                name: claimed,
+                request_id,
+            };
+            if let Err(e) = service
+                .record_refusal(&actor, "POST /ui/sign-in", why)
+                .await
+            {
+                tracing::warn!(error = %e, "could not record a refused sign-in");
+            }
+            return Ok(refused(
+                "That token is not valid: it is unknown, revoked or expired.",
+            ));
+        }
+    };
+    let actor = Actor {
+        name: identity.actor_name(),
+        request_id,
+    };
+    let secret = service
+        .open_dashboard_session(&actor, SESSION_LIFETIME)
+        .await?;
     let mut response = layout::see_other("/ui");
     let _ = response.add_cookie(&session::cookie(
         &req,
         SESSION_COOKIE,
-        keys.seal(token).ok_or_else(no_randomness)?,
+        keys.seal(&secret, token).ok_or_else(no_randomness)?,
         SESSION_LIFETIME,
     ));
     let _ = response.add_cookie(&session::removal(&req, SIGN_IN_COOKIE));
@@ -114,14 +138,19 @@ pub struct SignOutForm {
     csrf: String,
 }
 
-/// Ends the session: the cookie is removed from the browser.
+/// Ends the session on the server, so that no copy of the cookie works any more, and removes the
+/// cookie from the browser.
 #[post("/sign-out")]
 pub async fn sign_out(
     req: HttpRequest,
     viewer: Viewer,
+    service: web::Data<Service>,
     form_data: web::Form<SignOutForm>,
 ) -> Result<HttpResponse, UiError> {
     viewer.check_form(&req, &form_data.csrf)?;
+    service
+        .end_dashboard_session(&viewer.actor, &viewer.session)
+        .await?;
     let mut response = layout::see_other("/ui/sign-in");
     let _ = response.add_cookie(&session::removal(&req, SESSION_COOKIE));
     Ok(response)
