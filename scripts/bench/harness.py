@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -251,74 +252,111 @@ end
 
 
 def bench_writes(args, table, tmp, pg_url):
-    """Release creates at 8 concurrent writers: PostgreSQL against SQLite, fresh databases."""
+    """Release creates at 8 concurrent writers: PostgreSQL against SQLite, fresh databases.
+
+    With --writes-baseline BINARY, that build's SQLite and PostgreSQL servers run in the same
+    rounds too (four wrk runs per round, each build on its own fresh databases), so a change is
+    measured against the build before it under the same load."""
     script = os.path.join(tmp, "post.lua")
     with open(script, "w") as f:
         f.write(POST_LUA)
-    db = f"relman_bench_{os.getpid()}"
-    admin = pg_url.rsplit("/", 1)[0]
-    subprocess.run(["psql", pg_url, "-qc", f"CREATE DATABASE {db}"], check=True)
+    builds = [("", args.server)]
+    if args.writes_baseline:
+        builds.insert(0, ("baseline ", args.writes_baseline))
+    # The server connects to the fresh database with the same options (`?sslmode=…`, say).
+    parts = urllib.parse.urlsplit(pg_url)
+    dbs = [f"relman_bench_{os.getpid()}_{i}" for i in range(len(builds))]
+    servers = []
     try:
-        sqlite = Server(args.server, os.path.join(tmp, "w-sqlite"))
-        pg = Server(args.server, os.path.join(tmp, "w-pg"), database_url=f"{admin}/{db}")
-        try:
+        for (label, binary), db in zip(builds, dbs):
+            subprocess.run(["psql", pg_url, "-qc", f"CREATE DATABASE {db}"], check=True)
+            name = label.strip() or "new"
+            sqlite = Server(binary, os.path.join(tmp, f"w-sqlite-{name}"))
+            servers.append(sqlite)
+            pg_db = urllib.parse.urlunsplit(parts._replace(path=f"/{db}"))
+            pg = Server(binary, os.path.join(tmp, f"w-pg-{name}"), database_url=pg_db)
+            servers.append(pg)
             for s in (sqlite, pg):
                 seed_components(Api(s.base, s.token), 10)
-            lite, post, ratios = [], [], []
-            for _ in range(args.rounds):
+                # Unmeasured: on a fresh database SQLite's first 10-15 s of creates run at a third
+                # to a half of its steady rate (p99 about 0.5 s, falling to 10-50 ms); the rounds
+                # measure both backends' steady state.
+                if args.writes_warmup:
+                    wrk(s.root, args.writes_warmup, 8, [f"Authorization: Bearer {s.token}"],
+                        script)
+        figures = {label: ([], [], []) for label, _ in builds}
+        for _ in range(args.rounds):
+            for i, (label, _) in enumerate(builds):
+                sqlite, pg = servers[2 * i], servers[2 * i + 1]
+                lite, post, ratios = figures[label]
                 a = wrk(sqlite.root, args.seconds, 8, [f"Authorization: Bearer {sqlite.token}"],
                         script)
                 b = wrk(pg.root, args.seconds, 8, [f"Authorization: Bearer {pg.token}"], script)
                 lite.append(a["rps"])
                 post.append(b["rps"])
                 ratios.append(b["rps"] / a["rps"])
+                print(f"    {label}round {len(ratios)}: SQLite {a['rps']:,.0f} req/s, PostgreSQL "
+                      f"{b['rps']:,.0f} req/s ({ratios[-1]:.2f}), load "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)
                 if a["errors"] or b["errors"]:
                     print(f"    non-2xx: sqlite {a['errors']}, postgres {b['errors']}")
-            table.add("release create, 8 writers, PostgreSQL vs SQLite",
-                      f"SQLite {fmt_rps(lite)}", f"PostgreSQL {fmt_rps(post)}", ratios,
+        for label, _ in builds:
+            lite, post, ratios = figures[label]
+            table.add(f"{label}release create, 8 writers, PostgreSQL vs SQLite",
+                      f"SQLite {fmt_rps(lite)} (min {min(lite):,.0f})",
+                      f"PostgreSQL {fmt_rps(post)} (min {min(post):,.0f})", ratios,
                       "PostgreSQL/SQLite")
-        finally:
-            sqlite.stop()
-            pg.stop()
     finally:
-        subprocess.run(["psql", pg_url, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"],
-                       check=False)
+        for s in servers:
+            s.stop()
+        for db in dbs:
+            subprocess.run(["psql", pg_url, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"],
+                           check=False)
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--server", required=True)
-    p.add_argument("--floor", required=True)
+    p.add_argument("--floor", help="the request-floor program (needed for the sync rows)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=int, default=5)
     p.add_argument("--releases", type=int, default=100_000)
     p.add_argument("--versions", type=int, default=20_000)
     p.add_argument("--tags", type=int, default=2_000)
     p.add_argument("--pushed-at-field", default="recordPushedAt")
-    p.add_argument("--only", default="reads,sync,writes")
+    p.add_argument("--only", default="reads,sync,writes",
+                   help="comma-separated rows to run: reads, sync, writes")
+    p.add_argument("--writes-warmup", type=int, default=15, metavar="S",
+                   help="unmeasured seconds of creates on each write server before the rounds")
+    p.add_argument("--writes-baseline", metavar="BINARY",
+                   help="another relman-server build measured in the same write rounds")
     args = p.parse_args()
     only = set(args.only.split(","))
+    if "sync" in only and not args.floor:
+        p.error("the sync rows need --floor")
     pg_url = os.environ.get("RELMAN_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
     table = Table()
     with tempfile.TemporaryDirectory(prefix="relman-bench-") as tmp:
-        server = Server(args.server, os.path.join(tmp, "sqlite"))
-        rss = RssSampler(server.pid)
-        try:
-            api = Api(server.base, server.token)
-            if "reads" in only:
-                started = time.time()
-                seed_components(api, 10)
-                seed_releases(api, args.releases)
-                seed_big_component(api, args.versions)
-                print(f"seeded {args.releases:,} releases and {args.versions:,} versions in "
-                      f"{time.time() - started:.0f} s", flush=True)
-                with Nginx(tmp) as nginx:
-                    bench_reads(args, table, server, api, nginx, rss)
-            if "sync" in only:
-                with Registry(tmp) as registry:
-                    bench_sync(args, table, server, api, registry, args.floor)
-        finally:
-            server.stop()
+        rss = RssSampler(None)
+        if only & {"reads", "sync"}:
+            server = Server(args.server, os.path.join(tmp, "sqlite"))
+            rss.pid = server.pid
+            try:
+                api = Api(server.base, server.token)
+                if "reads" in only:
+                    started = time.time()
+                    seed_components(api, 10)
+                    seed_releases(api, args.releases)
+                    seed_big_component(api, args.versions)
+                    print(f"seeded {args.releases:,} releases and {args.versions:,} versions in "
+                          f"{time.time() - started:.0f} s", flush=True)
+                    with Nginx(tmp) as nginx:
+                        bench_reads(args, table, server, api, nginx, rss)
+                if "sync" in only:
+                    with Registry(tmp) as registry:
+                        bench_sync(args, table, server, api, registry, args.floor)
+            finally:
+                server.stop()
         if "writes" in only:
             bench_writes(args, table, tmp, pg_url)
     print()

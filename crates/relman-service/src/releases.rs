@@ -1,22 +1,21 @@
 //! Release use cases: create (by selectors or from the latest versions), read, list, compare.
 //! Changes to existing releases are in `release_changes`.
 
-use std::collections::HashMap;
-
 use relman_domain::ReleaseSummary;
 use relman_domain::{
-    Actor, AuditEvent, Channel, Comparison, Component, ComponentName, MemberSelector, Release,
-    ReleaseMember, ReleaseName, ReleaseStatus, compare, content_digest, latest_release,
+    Actor, AuditEvent, Channel, Comparison, MemberSelector, Release, ReleaseMember, ReleaseName,
+    ReleaseStatus, compare, content_digest, latest_release,
 };
 use relman_storage::{ReleaseFilter, StorageError};
 use uuid::Uuid;
 
 use crate::Service;
-use crate::error::{Resource, ServiceError, UnresolvedMember};
+use crate::error::{Resource, ServiceError};
 use crate::input::{Errors, Key};
 use crate::release_input::{
     FromLatestInput, Header, MemberSpec, ReleaseInput, ReleaseQuery, header, members, release_name,
 };
+use crate::resolution::resolve_members_on;
 
 /// Releases per page when the client does not say.
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -94,9 +93,19 @@ impl Service {
                 field: "components".into(),
             });
         }
-        let members = self.resolve_members(&specs).await?;
-        self.insert_idempotent(actor, name, header, members, "created")
-            .await
+        // Reads, resolution and insert on one connection in one blocking hand-off; only a lost
+        // name race goes on to the retry below.
+        let by = actor.clone();
+        let (release, event, inserted) = self
+            .store
+            .release_session(move |session| {
+                let members = resolve_members_on(session, &specs)?;
+                let (release, event) = new_release(&by, name, header, members, "created");
+                let inserted = session.insert_release(&release, &event);
+                Ok::<_, ServiceError>((release, event, inserted))
+            })
+            .await?;
+        self.settle_insert(release, event, inserted).await
     }
 
     /// Creates a release whose members are the latest version of `channel` (or each component's
@@ -309,92 +318,19 @@ impl Service {
         Ok(compare(&a.members, &b.members))
     }
 
-    /// Resolves validated member specs: finds their components (one query), refuses a component
-    /// named twice, loads each member's few candidate versions (indexed queries on one
-    /// connection, see `resolution`) and lets the domain choose each version.
-    /// Every member that cannot be resolved is reported, not only the first.
+    /// Resolves validated member specs (see [`resolve_members_on`]) in one blocking hand-off.
     pub(crate) async fn resolve_members(
         &self,
         specs: &[MemberSpec],
     ) -> Result<Vec<ReleaseMember>, ServiceError> {
-        let mut ids = Vec::new();
-        let mut names = Vec::new();
-        for spec in specs {
-            match Key::parse(&spec.key) {
-                Key::Id(id) => ids.push(id),
-                // A key that is no valid name cannot exist; it is not sent to the database
-                // (PostgreSQL refuses text with NUL bytes outright).
-                Key::Name(name) if name.parse::<ComponentName>().is_ok() => {
-                    names.push(name.to_owned());
-                }
-                Key::Name(_) => {}
-            }
-        }
-        let found = self.store.components_by_keys(ids, names).await?;
-        let by_id: HashMap<Uuid, &Component> = found.iter().map(|c| (c.id, c)).collect();
-        let by_name: HashMap<&str, &Component> =
-            found.iter().map(|c| (c.name.as_str(), c)).collect();
-        let mut chosen: Vec<(&MemberSpec, &Component)> = Vec::with_capacity(specs.len());
-        let mut first_field: HashMap<Uuid, &str> = HashMap::new();
-        let mut first_image: HashMap<(Option<Uuid>, &str), &str> = HashMap::new();
-        for spec in specs {
-            let component = match Key::parse(&spec.key) {
-                Key::Id(id) => by_id.get(&id),
-                Key::Name(name) => by_name.get(name),
-            };
-            let Some(component) = component.copied() else {
-                return Err(ServiceError::NotFound {
-                    resource: Resource::Component,
-                    key: spec.key.clone(),
-                });
-            };
-            if let Some(first) = first_field.insert(component.id, &spec.field) {
-                return Err(ServiceError::DuplicateComponent {
-                    field: spec.field.clone(),
-                    component: component.name.to_string(),
-                    first: first.to_owned(),
-                });
-            }
-            // Seed 002: one digest per image path, even under two component names.
-            let image = (
-                component.registry_integration_id,
-                component.image_repository.as_str(),
-            );
-            if let Some(first) = first_image.insert(image, &spec.field) {
-                return Err(ServiceError::MemberCollision {
-                    field: spec.field.clone(),
-                    image: component.image_repository.clone(),
-                    first: first.to_owned(),
-                });
-            }
-            chosen.push((spec, component));
-        }
-        let candidates = self.candidates(&chosen).await?;
-        let mut members = Vec::with_capacity(chosen.len());
-        let mut failures = Vec::new();
-        for ((spec, component), versions) in chosen.into_iter().zip(candidates) {
-            match self
-                .resolve_among(component, &versions, &spec.selector)
-                .await?
-            {
-                Ok(member) => members.push(member),
-                Err(reason) => failures.push(UnresolvedMember {
-                    field: spec.field.clone(),
-                    component: component.name.to_string(),
-                    reason,
-                }),
-            }
-        }
-        if failures.is_empty() {
-            Ok(members)
-        } else {
-            Err(ServiceError::Unresolvable { members: failures })
-        }
+        let specs = specs.to_vec();
+        self.store
+            .release_session(move |session| resolve_members_on(session, &specs))
+            .await
     }
 
-    /// Inserts a new release; when the name is taken, the stored release's content decides:
-    /// the same content digest is the same release (returned, not created), another is a
-    /// conflict. The unique constraint decides between concurrent creators, never a prior read.
+    /// Inserts a new release; when the name is taken, the stored release's content decides
+    /// (see [`Service::settle_insert`]).
     async fn insert_idempotent(
         &self,
         actor: &Actor,
@@ -403,48 +339,29 @@ impl Service {
         members: Vec<ReleaseMember>,
         how: &str,
     ) -> Result<(Release, bool), ServiceError> {
-        let now = crate::now();
-        let release = Release {
-            id: Uuid::now_v7(),
-            display_name: header.display_name.unwrap_or_else(|| name.to_string()),
-            name,
-            status: ReleaseStatus::Draft,
-            digest: content_digest(&members),
-            members,
-            version: header.version,
-            notes: header.notes,
-            prerelease: header.prerelease,
-            metadata: header.metadata,
-            source_ref: header.source_ref,
-            created_at: now,
-            created_by: actor.name.clone(),
-            updated_at: now,
-            deprecated_reason: None,
-        };
-        // Recorded only when the insert commits; a retry answered with the existing release
-        // changes nothing and records nothing.
-        let event = AuditEvent::new(
-            actor,
-            now,
-            "release",
-            "create",
-            release.id,
-            format!(
-                "release {} {how} with {} members, digest {}",
-                release.name,
-                release.members.len(),
-                release.digest
-            ),
-        )
-        .notify(crate::notices::release(
-            relman_domain::EventType::ReleaseCreated,
-            &release,
-        ));
-        for _ in 0..CREATE_ATTEMPTS {
-            let inserted = self.store.insert_release(&release, &event).await;
-            // Forgotten whatever the answer: an error may follow a commit that landed.
-            self.forget_release_reads();
-            match inserted {
+        let (release, event) = new_release(actor, name, header, members, how);
+        let inserted = self.store.insert_release(&release, &event).await;
+        self.settle_insert(release, event, inserted).await
+    }
+
+    /// What a first insert's answer means. When the name is taken, the stored release's content
+    /// decides: the same content digest is the same release (returned, not created), another is
+    /// a conflict. The unique constraint decides between concurrent creators, never a prior
+    /// read; a conflict whose release vanished before it could be read is tried again.
+    async fn settle_insert(
+        &self,
+        release: Release,
+        event: AuditEvent,
+        mut inserted: Result<(), StorageError>,
+    ) -> Result<(Release, bool), ServiceError> {
+        for attempt in 1..=CREATE_ATTEMPTS {
+            if attempt > 1 {
+                inserted = self.store.insert_release(&release, &event).await;
+            }
+            // Forgotten whatever the answer: an error may follow a commit that landed. Only the
+            // counts: a new release is a draft, which is never the latest.
+            self.release_counts.invalidate();
+            match std::mem::replace(&mut inserted, Ok(())) {
                 Ok(()) => return Ok((release, true)),
                 Err(StorageError::Conflict { .. }) => {}
                 Err(StorageError::ForeignKey) => {
@@ -477,4 +394,52 @@ impl Service {
             key: release.name.to_string(),
         })
     }
+}
+
+/// A new draft release of `members` and the audit event (with its webhook notice) its insert
+/// records; the event is written only if the insert commits.
+fn new_release(
+    actor: &Actor,
+    name: ReleaseName,
+    header: Header,
+    members: Vec<ReleaseMember>,
+    how: &str,
+) -> (Release, AuditEvent) {
+    let now = crate::now();
+    let release = Release {
+        id: Uuid::now_v7(),
+        display_name: header.display_name.unwrap_or_else(|| name.to_string()),
+        name,
+        status: ReleaseStatus::Draft,
+        digest: content_digest(&members),
+        members,
+        version: header.version,
+        notes: header.notes,
+        prerelease: header.prerelease,
+        metadata: header.metadata,
+        source_ref: header.source_ref,
+        created_at: now,
+        created_by: actor.name.clone(),
+        updated_at: now,
+        deprecated_reason: None,
+    };
+    // A retry answered with the existing release changes nothing and records nothing.
+    let event = AuditEvent::new(
+        actor,
+        now,
+        "release",
+        "create",
+        release.id,
+        format!(
+            "release {} {how} with {} members, digest {}",
+            release.name,
+            release.members.len(),
+            release.digest
+        ),
+    )
+    .notify(crate::notices::release(
+        relman_domain::EventType::ReleaseCreated,
+        &release,
+    ));
+    (release, event)
 }

@@ -12,7 +12,9 @@ use crate::error::StorageError;
 use crate::schema::components;
 use crate::store::Store;
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+// Deserialize: the one-statement member read on PostgreSQL returns the row as JSON
+// (`release_session.rs`).
+#[derive(Queryable, Selectable, Insertable, AsChangeset, serde::Deserialize)]
 #[diesel(table_name = components)]
 #[diesel(treat_none_as_null = true)]
 pub(crate) struct ComponentRow {

@@ -15,6 +15,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 
 use crate::audit::AuditRow;
 use crate::error::StorageError;
+use crate::prepared::Prepared;
 use crate::release_rows::{MemberRow, ReleaseRow};
 
 const RELEASE_COLUMNS: &str = "id, name, display_name, status, digest, version, notes, prerelease, \
@@ -138,6 +139,12 @@ fn bind_audit(q: Query, a: &AuditRow) -> Query {
 /// 65,535 parameters: 16 + 8 + 11 per member).
 pub(crate) const MAX_ONE_STATEMENT_MEMBERS: usize = 5_000;
 
+/// Releases of up to this many members keep their insert statement prepared per connection
+/// (one statement text per member count).
+const MAX_CACHED_MEMBERS: usize = 64;
+/// Notices per release up to which the insert stays prepared (a create has one).
+const MAX_CACHED_NOTICES: usize = 4;
+
 /// Inserts the release, its members and its audit event in one statement.
 pub(crate) fn insert_release(
     pg: &mut PgConnection,
@@ -159,7 +166,9 @@ pub(crate) fn insert_release(
             .bind::<BigInt, _>(n.occurred_at)
             .bind::<Text, _>(n.payload.clone());
     }
-    let queued: Queued = q.get_result(pg)?;
+    // The text depends on the two counts only: kept prepared for the usual small releases.
+    let cache = members.len() <= MAX_CACHED_MEMBERS && notices.len() <= MAX_CACHED_NOTICES;
+    let queued: Queued = Prepared { query: q, cache }.get_result(pg)?;
     if queued.queued > 0 {
         crate::outbox::mark_queued();
     }

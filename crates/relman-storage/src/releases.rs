@@ -49,54 +49,60 @@ fn insert_members(conn: &mut DbConnection, members: &[MemberRow]) -> Result<(), 
     Ok(())
 }
 
+/// Inserts a release, its members and its audit event on `conn`, atomically: on PostgreSQL one
+/// statement (`release_insert_pg.rs`), on SQLite one `BEGIN IMMEDIATE` transaction. A taken name
+/// is [`StorageError::Conflict`] (the `releases_name_key` constraint decides between concurrent
+/// writers); a member whose component no longer exists is [`StorageError::ForeignKey`]. Either
+/// way nothing is written, the event included.
+pub(crate) fn insert_release_on(
+    conn: &mut DbConnection,
+    release: &Release,
+    event: &AuditEvent,
+) -> Result<(), StorageError> {
+    let row = ReleaseRow::from(release);
+    let members = MemberRow::of(release);
+    if let DbConnection::Postgres(pg) = conn
+        && members.len() <= release_insert_pg::MAX_ONE_STATEMENT_MEMBERS
+    {
+        let audit = audit::AuditRow::from(event);
+        let notices: Vec<release_insert_pg::NoticeParams> = event
+            .notices
+            .iter()
+            .map(|n| release_insert_pg::NoticeParams {
+                event_id: Uuid::now_v7().to_string(),
+                event_type: n.event_type.as_str(),
+                occurred_at: audit.occurred_at,
+                payload: crate::outbox::payload(event, n),
+            })
+            .collect();
+        return release_insert_pg::insert_release(pg, &row, &members, &audit, &notices);
+    }
+    crate::connection::write_transaction(conn, |conn| {
+        // The first statement writes, so SQLite takes the write lock (waiting on busy_timeout)
+        // instead of upgrading a read lock, which cannot wait.
+        diesel::insert_into(releases::table)
+            .values(&row)
+            .execute(conn)?;
+        insert_members(conn, &members)?;
+        audit::record(conn, event)
+    })
+}
+
 impl Store {
-    /// Inserts a release, its members and its audit event in one transaction. A taken name is
-    /// [`StorageError::Conflict`] (the `releases_name_key` constraint decides between concurrent
-    /// writers); a member whose component no longer exists is [`StorageError::ForeignKey`].
-    /// Either way nothing is written, the event included.
+    /// Inserts a release, its members and its audit event atomically: one statement on
+    /// PostgreSQL, one `BEGIN IMMEDIATE` transaction on SQLite. A taken name is
+    /// [`StorageError::Conflict`]; a member whose component no longer exists is
+    /// [`StorageError::ForeignKey`]; either way nothing is written, the event included. A create
+    /// that also resolves its members does it in a [`crate::ReleaseSession`] instead.
     pub async fn insert_release(
         &self,
         release: &Release,
         event: &AuditEvent,
     ) -> Result<(), StorageError> {
-        let row = ReleaseRow::from(release);
-        let members = MemberRow::of(release);
+        let release = release.clone();
         let event = event.clone();
-        if self.backend() == crate::url::Backend::Postgres
-            && members.len() <= release_insert_pg::MAX_ONE_STATEMENT_MEMBERS
-        {
-            let audit = audit::AuditRow::from(&event);
-            let notices: Vec<release_insert_pg::NoticeParams> = event
-                .notices
-                .iter()
-                .map(|n| release_insert_pg::NoticeParams {
-                    event_id: Uuid::now_v7().to_string(),
-                    event_type: n.event_type.as_str(),
-                    occurred_at: audit.occurred_at,
-                    payload: crate::outbox::payload(&event, n),
-                })
-                .collect();
-            return self
-                .run(move |conn| match conn {
-                    DbConnection::Postgres(pg) => {
-                        release_insert_pg::insert_release(pg, &row, &members, &audit, &notices)
-                    }
-                    DbConnection::Sqlite(_) => Err(StorageError::Corrupt(
-                        "a PostgreSQL store handed out a SQLite connection".into(),
-                    )),
-                })
-                .await;
-        }
-        self.transact(move |conn| {
-            // The first statement writes, so SQLite takes the write lock (waiting on
-            // busy_timeout) instead of upgrading a read lock, which cannot wait.
-            diesel::insert_into(releases::table)
-                .values(&row)
-                .execute(conn)?;
-            insert_members(conn, &members)?;
-            audit::record(conn, &event)
-        })
-        .await
+        self.run(move |conn| insert_release_on(conn, &release, &event))
+            .await
     }
 
     /// A release with its members, by id.
@@ -285,20 +291,27 @@ impl Store {
         ids: Vec<Uuid>,
         names: Vec<String>,
     ) -> Result<Vec<Component>, StorageError> {
-        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        self.run(move |conn| {
-            components::table
-                .filter(
-                    components::id
-                        .eq_any(ids)
-                        .or(components::name.eq_any(names)),
-                )
-                .select(ComponentRow::as_select())
-                .load(conn)?
-                .into_iter()
-                .map(Component::try_from)
-                .collect()
-        })
-        .await
+        self.run(move |conn| components_by_keys_on(conn, ids, names))
+            .await
     }
+}
+
+/// [`Store::components_by_keys`] on a connection.
+pub(crate) fn components_by_keys_on(
+    conn: &mut DbConnection,
+    ids: Vec<Uuid>,
+    names: Vec<String>,
+) -> Result<Vec<Component>, StorageError> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    components::table
+        .filter(
+            components::id
+                .eq_any(ids)
+                .or(components::name.eq_any(names)),
+        )
+        .select(ComponentRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Component::try_from)
+        .collect()
 }

@@ -13,6 +13,7 @@ use crate::connection::{
 };
 use crate::error::StorageError;
 use crate::migrations;
+use crate::release_session::ReleaseSession;
 use crate::url::{Backend, DatabaseUrl};
 
 /// Pool sizing and timeouts.
@@ -206,6 +207,30 @@ impl Store {
         F: FnOnce(&mut DbConnection) -> Result<T, StorageError> + Send + 'static,
     {
         self.run(move |conn| write_transaction(conn, f)).await
+    }
+
+    /// Runs `f` with one pooled connection lent as a [`ReleaseSession`], on the blocking thread
+    /// pool: a release create's reads, the caller's decisions between them and the insert are
+    /// one pool checkout and one hand-off instead of one each. `f`'s own errors pass through.
+    pub async fn release_session<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&mut ReleaseSession<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let outbox = self.outbox.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut pooled = pool.get().map_err(StorageError::from)?;
+            let mut session = ReleaseSession::new(&mut pooled.conn, &outbox);
+            let result = f(&mut session);
+            if session.broken {
+                pooled.broken = true;
+            }
+            result
+        })
+        .await
+        .map_err(|e| E::from(StorageError::Unavailable(Box::new(e))))?
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool: diesel blocks, and async

@@ -16,7 +16,7 @@ use crate::schema::component_versions as cv;
 use crate::store::Store;
 use crate::sync::lock_component;
 
-#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Queryable, Selectable, Insertable, AsChangeset, serde::Deserialize)]
 #[diesel(table_name = cv)]
 #[diesel(treat_none_as_null = true)]
 pub(crate) struct VersionRow {
@@ -60,10 +60,13 @@ impl From<&ComponentVersion> for VersionRow {
 
 /// A version as read: the columns sync writes, plus the yank, which only yank and unyank write
 /// (so a sync that read a version before it was yanked can never undo the yank).
-#[derive(Queryable, Selectable)]
+// Deserialize: the one-statement member read on PostgreSQL returns rows as JSON
+// (`release_session.rs`).
+#[derive(Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = cv)]
 pub(crate) struct VersionRecord {
     #[diesel(embed)]
+    #[serde(flatten)]
     row: VersionRow,
     yanked_at: Option<i64>,
     yank_reason: Option<String>,
@@ -164,7 +167,7 @@ pub struct VersionPage {
 /// The filtered, ordered query: semver precedence descending (the sort key), then tag, then id.
 /// Within one component tags are unique, so the id is left out of the order there: the
 /// `(component_id, sort_key DESC, tag)` index then serves the order without a sort step.
-fn ordered(
+pub(crate) fn ordered(
     filter: &VersionFilter,
     after: Option<VersionKey>,
 ) -> cv::BoxedQuery<'static, DbBackend> {

@@ -14,6 +14,7 @@ mod migrations;
 mod outbox;
 mod pool;
 mod release_list;
+mod release_session;
 mod releases;
 mod sort_keys;
 mod sync;
