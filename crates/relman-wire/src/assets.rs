@@ -80,7 +80,7 @@ pub struct AssetUploadForm {
     #[schema(max_length = 255)]
     name: Option<String>,
     /// A display label.
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     label: Option<String>,
     /// The file; its part's `Content-Type` is recorded (default `application/octet-stream`).
     #[schema(value_type = String, format = Binary)]
@@ -102,7 +102,7 @@ pub struct AssetUploadParams {
     #[param(max_length = 255)]
     pub name: Option<String>,
     /// A display label.
-    #[param(max_length = 500)]
+    #[param(max_length = 500, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub label: Option<String>,
 }
 
@@ -124,6 +124,6 @@ pub struct UpdateAssetRequest {
         deserialize_with = "nullable",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, max_length = 500, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub label: Option<Option<String>>,
 }

@@ -32,7 +32,7 @@ pub struct CreateComponentRequest {
         example = "API Service",
         min_length = 1,
         max_length = 200,
-        pattern = r"\S"
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub display_name: Option<String>,
     /// Repository path inside the registry (at most 255 characters).
@@ -86,7 +86,12 @@ pub struct UpdateComponentRequest {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(nullable = false, min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub display_name: Option<String>,
     /// New repository path.
     #[serde(

@@ -14,7 +14,10 @@ use crate::rfc3339;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PromoteRequest {
     /// The environment, by UUID or name.
-    #[schema(example = "staging", pattern = r"\S")]
+    #[schema(
+        example = "staging",
+        pattern = r"^[\t\n\r\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub environment_id: String,
 }
 
@@ -29,7 +32,7 @@ pub struct CompleteDeploymentRequest {
         example = "rolled out 3/3 replicas",
         min_length = 1,
         max_length = 2000,
-        pattern = r"\S"
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub message: Option<String>,
 }

@@ -25,6 +25,7 @@ pub mod schemas;
 pub mod signing;
 pub mod slice;
 pub mod sync_jobs;
+pub mod text;
 pub mod tokens;
 pub mod versions;
 pub mod webhook_events;

@@ -23,7 +23,10 @@ pub use crate::release_list::{PageMeta, ReleaseListItem, ReleaseListParams, Rele
 #[schema(max_properties = 2)]
 pub struct MemberRequest {
     /// The component, by UUID or name.
-    #[schema(example = "api", pattern = r"\S")]
+    #[schema(
+        example = "api",
+        pattern = r"^[\t\n\r\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub component_id: String,
     /// The version whose semver equals this (a leading `v` allowed).
     #[serde(
@@ -74,14 +77,24 @@ pub struct SourceRefBody {
         example = "myorg/myapp",
         min_length = 1,
         max_length = 256,
-        pattern = r"\S"
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub repository: Option<String>,
     /// Branch (1-256 characters, not blank).
-    #[schema(example = "main", min_length = 1, max_length = 256, pattern = r"\S")]
+    #[schema(
+        example = "main",
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub branch: Option<String>,
     /// Commit (1-256 characters, not blank).
-    #[schema(example = "abc123", min_length = 1, max_length = 256, pattern = r"\S")]
+    #[schema(
+        example = "abc123",
+        min_length = 1,
+        max_length = 256,
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub commit_sha: Option<String>,
 }
 
@@ -119,7 +132,7 @@ pub struct CreateReleaseRequest {
         example = "My App 2.3.1",
         min_length = 1,
         max_length = 200,
-        pattern = r"\S"
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub display_name: Option<String>,
     /// The members, one per component (at least one).
@@ -131,7 +144,10 @@ pub struct CreateReleaseRequest {
     #[schema(value_type = Option<Metadata>)]
     pub metadata: Option<BTreeMap<String, String>>,
     /// Release notes (Markdown, at most 100000 characters).
-    #[schema(max_length = 100000)]
+    #[schema(
+        max_length = 100000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub notes: Option<String>,
     /// A prerelease is never the latest release; defaults to false.
     pub prerelease: Option<bool>,
@@ -149,7 +165,9 @@ pub struct CreateReleaseRequest {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PinFromBody {
     /// The environment, by UUID or name.
-    #[schema(pattern = r"\S")]
+    #[schema(
+        pattern = r"^[\t\n\r\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub environment_id: String,
 }
 
@@ -164,7 +182,11 @@ pub struct FromLatestRequest {
     )]
     pub name: String,
     /// Human-readable name (1-200 characters, not blank); defaults to `name`.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub display_name: Option<String>,
     /// The channel; each component's `defaultChannel` when absent.
     #[schema(example = "stable", pattern = r"^[a-z][a-z0-9-]{0,31}$")]
@@ -183,7 +205,10 @@ pub struct FromLatestRequest {
     #[schema(value_type = Option<Metadata>)]
     pub metadata: Option<BTreeMap<String, String>>,
     /// Release notes (Markdown, at most 100000 characters).
-    #[schema(max_length = 100000)]
+    #[schema(
+        max_length = 100000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub notes: Option<String>,
     /// Defaults to false.
     pub prerelease: Option<bool>,
@@ -205,7 +230,12 @@ pub struct UpdateReleaseRequest {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(nullable = false, min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub display_name: Option<String>,
     /// New metadata, replacing all pairs (limits as on create).
     #[serde(
@@ -221,7 +251,7 @@ pub struct UpdateReleaseRequest {
         deserialize_with = "nullable",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, max_length = 100000)]
+    #[schema(value_type = Option<String>, max_length = 100000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub notes: Option<Option<String>>,
     /// New status along the status machine (`promoting` and `deployed` come only from
     /// deployments: 409).
@@ -275,14 +305,17 @@ pub struct DeprecateRequest {
         example = "CVE-2026-1234 in api",
         min_length = 1,
         max_length = 2000,
-        pattern = r"\S"
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub reason: Option<String>,
 }
 
-/// A string that is not blank.
+/// A reference by UUID or name: not blank, and held to the body rule (no control character but
+/// tab, line feed and carriage return).
 #[derive(ToSchema)]
-#[schema(pattern = r"\S")]
+#[schema(
+    pattern = r"^[\t\n\r\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+)]
 pub struct NonBlank(pub String);
 
 /// One pinned image of a release, as snapshotted when the release was created.

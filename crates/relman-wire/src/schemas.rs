@@ -13,7 +13,8 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::integrations::AuthBody;
 
 /// The credential variants: schema name, `type` value, description, secret-free fields and secret
-/// fields (written `format: password`). Every field is a non-empty string.
+/// fields (written `format: password`). Every field is a non-empty string held to the body rule
+/// ([`crate::text::MULTILINE`]).
 type AuthVariant = (
     &'static str,
     &'static str,
@@ -54,12 +55,18 @@ fn auth_variant(kind: &str, description: &str, plain: &[&str], secret: &[&str]) 
         .additional_properties(Some(AdditionalProperties::FreeForm(false)));
     for field in plain {
         object = object
-            .property(*field, string().min_length(Some(1)))
+            .property(
+                *field,
+                string()
+                    .min_length(Some(1))
+                    .pattern(Some(crate::text::MULTILINE)),
+            )
             .required(*field);
     }
     for field in secret {
         let schema = string()
             .min_length(Some(1))
+            .pattern(Some(crate::text::MULTILINE))
             .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
                 utoipa::openapi::KnownFormat::Password,
             )))
@@ -110,7 +117,7 @@ impl PartialSchema for Metadata {
         let key = string()
             .min_length(Some(1))
             .max_length(Some(128))
-            .pattern(Some(r"^[^\u0000-\u001F\u007F-\u009F]*$"));
+            .pattern(Some(crate::text::LINE));
         ObjectBuilder::new()
             .schema_type(SchemaType::new(Type::Object))
             .description(Some(
@@ -119,7 +126,11 @@ impl PartialSchema for Metadata {
             ))
             .max_properties(Some(64))
             .property_names(Some(key))
-            .additional_properties(Some(string().max_length(Some(2048))))
+            .additional_properties(Some(
+                string()
+                    .max_length(Some(2048))
+                    .pattern(Some(crate::text::MULTILINE)),
+            ))
             .build()
             .into()
     }

@@ -45,7 +45,12 @@ impl ScopeName {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateTokenRequest {
     /// A label, unique among live tokens.
-    #[schema(min_length = 1, max_length = 100, example = "ci-deployer")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        example = "ci-deployer",
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     /// What the token may do.
     #[schema(min_items = 1)]

@@ -272,7 +272,8 @@ pub struct YankRequest {
     #[schema(
         example = "CVE-2026-1234 in the TLS stack",
         min_length = 1,
-        max_length = 500
+        max_length = 500,
+        pattern = r"^[\x20\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub reason: Option<String>,
 }

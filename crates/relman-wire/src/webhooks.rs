@@ -35,7 +35,10 @@ pub struct CreateWebhookRequest {
     pub secret: Option<String>,
     /// A label for people.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub description: Option<String>,
     /// Whether events are delivered to it (default `true`).
     #[serde(default)]
@@ -65,7 +68,10 @@ pub struct UpdateWebhookRequest {
     pub secret: Option<String>,
     /// A new label.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub description: Option<String>,
     /// Turn deliveries on or off; turning on clears `disabledReason`.
     #[serde(default)]

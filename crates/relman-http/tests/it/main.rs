@@ -32,6 +32,7 @@ mod support;
 mod sync;
 mod sync_jobs;
 mod sync_requests;
+mod text_patterns;
 mod version_maps;
 mod version_pages;
 mod webhooks;
