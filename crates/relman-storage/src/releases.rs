@@ -22,6 +22,13 @@ use crate::release_rows::{MemberRow, ReleaseRow};
 use crate::schema::{components, release_members, releases};
 use crate::store::Store;
 
+/// Which releases may be "the latest": released (not draft, not deprecated), stable and
+/// versioned. Written out with literals, exactly as the partial index `releases_latest_idx`
+/// states it, since a planner uses a partial index only for a query whose filter implies its
+/// predicate (SQLite: contains it term by term), which bound parameters would not.
+const LATEST_PREDICATE: &str =
+    "status NOT IN ('draft', 'deprecated') AND NOT prerelease AND version IS NOT NULL";
+
 /// Builds one release from its row joined with its member rows (a left join, one statement, so
 /// the row and its members come from one snapshot).
 fn assemble(rows: Vec<(ReleaseRow, Option<MemberRow>)>) -> Result<Release, StorageError> {
@@ -136,16 +143,13 @@ impl Store {
     /// The release that is "the latest" by `relman_domain::latest_release`'s rule, without
     /// members: among releases that are not draft, not deprecated, not prerelease and have a
     /// version, the highest version sort key (semver precedence), then the later `created_at`,
-    /// then the larger id. One row from `releases_version_key_idx`; empty when none qualifies.
+    /// then the larger id. One entry of `releases_latest_idx`; empty when none qualifies.
     pub async fn latest_release_candidates(&self) -> Result<Vec<Release>, StorageError> {
         self.run(|conn| {
             let rows: Vec<ReleaseRow> = releases::table
-                .filter(releases::status.ne_all([
-                    ReleaseStatus::Draft.as_str(),
-                    ReleaseStatus::Deprecated.as_str(),
-                ]))
-                .filter(releases::prerelease.eq(false))
-                .filter(releases::version.is_not_null())
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    LATEST_PREDICATE,
+                ))
                 .order((
                     releases::version_sort_key.desc(),
                     releases::created_at.desc(),
@@ -314,4 +318,30 @@ pub(crate) fn components_by_keys_on(
         .into_iter()
         .map(Component::try_from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latest_predicate_names_the_statuses_by_their_stored_names() {
+        for status in [ReleaseStatus::Draft, ReleaseStatus::Deprecated] {
+            assert!(
+                LATEST_PREDICATE.contains(&format!("'{}'", status.as_str())),
+                "{LATEST_PREDICATE} does not exclude {status:?}"
+            );
+        }
+        for dir in ["sqlite", "postgres"] {
+            let path = format!(
+                "{}/../../migrations/{dir}/2026-12-04-000003_releases_latest_index/up.sql",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let sql = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                sql.contains(&format!("WHERE {LATEST_PREDICATE};")),
+                "{path} states another predicate than the query"
+            );
+        }
+    }
 }
