@@ -104,6 +104,16 @@ fn main() -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(serve(config))
 }
 
+/// Blocking threads per HTTP worker: one per pooled connection, and a few for file work (assets,
+/// signing) that holds none. More would only wait for a connection on a thread of their own, each
+/// with its stack and allocator arena: under database-bound load they held half the server's
+/// memory.
+fn blocking_threads(max_connections: u32) -> usize {
+    usize::try_from(max_connections)
+        .unwrap_or(usize::MAX)
+        .saturating_add(4)
+}
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -261,6 +271,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .service(relman_ui::scope(ui_keys.clone()))
             .service(relman_ui::favicon)
     })
+    .worker_max_blocking_threads(blocking_threads(config.database_max_connections))
     .bind(config.listen)
     .with_context(|| format!("binding {}", config.listen))?
     // Signals are handled below, so that readiness turns 503 before the listener closes.

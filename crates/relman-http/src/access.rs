@@ -16,10 +16,10 @@ use relman_service::Service;
 
 use crate::auth::{Authenticator, Principal};
 use crate::error::ApiError;
-use crate::fallback::RouteTable;
 use crate::metrics::{METRICS_PATH, MetricsPublic};
 use crate::rate_limit::{RateLimits, add_budget_headers};
 use crate::request_id::RequestId;
+use crate::route_table::matched_template;
 use relman_wire::ErrorCode;
 
 /// Paths anyone may call, without a token.
@@ -86,22 +86,17 @@ pub async fn authorize(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
-    let method = req.method().as_str().to_owned();
-    let path = req.path().to_owned();
-    let routes = req.app_data::<web::Data<RouteTable>>().cloned();
-    let template = routes
-        .as_deref()
-        .and_then(|r| r.template(&method, &path))
-        .map(str::to_owned);
+    let template = matched_template(&req);
+    let path = req.path();
     // An unknown path is public only if its literal path is; otherwise it needs a token like any
     // API path, so that probing reveals nothing without one.
-    let needed = match &template {
+    let needed = match template.as_deref() {
         // The one rule set at run time: operators may open `/metrics` to scrapers without a
         // token. The document states the default (`read`), which `required_scope` gives.
         Some(t) if t == METRICS_PATH && metrics_public(&req) => None,
         Some(t) if t.starts_with(FEEDS_PREFIX) && !feeds_public(&req) => Some(Scope::Read),
-        Some(t) => required_scope(&method, t),
-        None if PUBLIC_PATHS.contains(&path.as_str()) || is_ui_path(&path) => None,
+        Some(t) => required_scope(req.method().as_str(), t),
+        None if PUBLIC_PATHS.contains(&path) || is_ui_path(path) => None,
         None => Some(Scope::Read),
     };
     let Some(needed) = needed else {
@@ -118,7 +113,13 @@ pub async fn authorize(
     };
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
     // Written out only for a refusal: an accepted request needs no audit text.
-    let what = || format!("{method} {}", template.as_deref().unwrap_or(&path));
+    let what = || {
+        format!(
+            "{} {}",
+            req.method(),
+            template.as_deref().unwrap_or(req.path())
+        )
+    };
     let audit = |name: String| Actor {
         name,
         request_id: request_id.clone(),

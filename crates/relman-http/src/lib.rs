@@ -22,6 +22,7 @@ mod problem_media;
 pub mod rate_limit;
 pub mod release_bodies;
 pub mod request_id;
+pub mod route_table;
 pub mod state;
 
 use actix_web::body::MessageBody;

@@ -8,10 +8,10 @@ use relman_service::Service;
 
 use crate::auth::Authenticator;
 use crate::extract::BodyLimit;
-use crate::fallback::RouteTable;
 use crate::metrics::{Metrics, MetricsPublic};
 use crate::rate_limit::RateLimits;
 use crate::release_bodies::ReleaseBodies;
+use crate::route_table::RouteTable;
 
 /// The OpenAPI document and the reference page, rendered once at start-up.
 pub struct ApiDocuments {

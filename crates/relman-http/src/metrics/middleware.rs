@@ -7,10 +7,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
-use crate::fallback::RouteTable;
 use crate::metrics::{Metrics, UNMATCHED_ROUTE};
+use crate::route_table::matched_template;
 
-/// Middleware: records each request's method, route template (from the [`RouteTable`], so
+/// Middleware: records each request's method, route template (from the [`crate::route_table::RouteTable`], so
 /// `/api/v1/releases/{id}` and never the raw path) and status, with its latency. Wraps the
 /// access middleware, so refusals (401, 403, 429) and unmatched paths (404, 405) count too.
 pub async fn track(
@@ -19,11 +19,8 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().as_str().to_owned();
-    let route = req
-        .app_data::<web::Data<RouteTable>>()
-        .and_then(|r| r.template(&method, req.path()).map(str::to_owned))
-        .unwrap_or_else(|| UNMATCHED_ROUTE.to_owned());
+    let method = req.method().clone();
+    let route = matched_template(&req);
     let result = next.call(req).await;
     if let Some(metrics) = metrics {
         // An error that escaped the inner services still becomes a response; count its status.
@@ -31,7 +28,12 @@ pub async fn track(
             Ok(res) => res.status(),
             Err(e) => e.as_response_error().status_code(),
         };
-        metrics.http_request(&method, &route, status.as_u16(), started.elapsed());
+        metrics.http_request(
+            method.as_str(),
+            route.as_deref().unwrap_or(UNMATCHED_ROUTE),
+            status.as_u16(),
+            started.elapsed(),
+        );
     }
     result
 }
