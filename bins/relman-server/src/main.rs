@@ -5,6 +5,7 @@ mod config;
 mod env_help;
 mod export;
 mod keys;
+mod malloc;
 mod token;
 mod webhook_metrics;
 
@@ -72,6 +73,7 @@ enum SpecVersion {
 }
 
 fn main() -> anyhow::Result<()> {
+    let arenas_limited = malloc::limit_arenas();
     let cli = Cli::parse();
     let flags = match cli.command {
         Some(Command::Openapi(args)) => {
@@ -98,6 +100,9 @@ fn main() -> anyhow::Result<()> {
     let env: Vec<(String, String)> = std::env::vars().collect();
     let config = Config::load(&flags, &env)?;
     init_logging(config.log_format);
+    if arenas_limited {
+        tracing::debug!("malloc arenas capped at one per core (MALLOC_ARENA_MAX overrides)");
+    }
     for key in config::unknown_env_keys(&env) {
         tracing::warn!(key, "ignoring unknown RELMAN_* environment variable");
     }
@@ -106,8 +111,8 @@ fn main() -> anyhow::Result<()> {
 
 /// Blocking threads per HTTP worker: one per pooled connection, and a few for file work (assets,
 /// signing) that holds none. More would only wait for a connection on a thread of their own, each
-/// with its stack and allocator arena: under database-bound load they held half the server's
-/// memory.
+/// with its stack: under database-bound load 96 blocking threads held a third of the server's
+/// memory (docs/BENCHMARKS.md).
 fn blocking_threads(max_connections: u32) -> usize {
     usize::try_from(max_connections)
         .unwrap_or(usize::MAX)
