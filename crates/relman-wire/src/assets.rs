@@ -76,8 +76,13 @@ impl From<Asset> for AssetResponse {
     reason = "documents the form; the handler reads it as a stream"
 )]
 pub struct AssetUploadForm {
-    /// The file name (default: the file part's `filename`).
-    #[schema(max_length = 255)]
+    /// The file name (default: the file part's `filename`): `A-Z`, `a-z`, `0-9`, `.`, `_`, `-`
+    /// and `+`, not starting with `.`.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$"
+    )]
     name: Option<String>,
     /// A display label.
     #[schema(max_length = 500, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
@@ -98,8 +103,13 @@ pub struct AssetBytes(pub Vec<u8>);
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AssetUploadParams {
-    /// The file name (default: the file part's `filename`).
-    #[param(max_length = 255)]
+    /// The file name (default: the file part's `filename`): `A-Z`, `a-z`, `0-9`, `.`, `_`, `-`
+    /// and `+`, not starting with `.`.
+    #[param(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$"
+    )]
     pub name: Option<String>,
     /// A display label.
     #[param(max_length = 500, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
@@ -110,13 +120,18 @@ pub struct AssetUploadParams {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAssetRequest {
-    /// New file name.
+    /// New file name: `A-Z`, `a-z`, `0-9`, `.`, `_`, `-` and `+`, not starting with `.`.
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(nullable = false, max_length = 255)]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$"
+    )]
     pub name: Option<String>,
     /// New label, or `null` to clear it.
     #[serde(

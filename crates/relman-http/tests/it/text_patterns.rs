@@ -1,7 +1,8 @@
 //! The text rule as the document states it: for free-text fields, the published `pattern` (and
 //! `minLength`) accepts exactly the strings the running server accepts. Each sample goes to the
 //! server in a real request; a match must be answered like any good value, a miss with 400
-//! `validation_failed` naming the field.
+//! `validation_failed` naming the field. Asset names, whose rule is not the text rule, are checked
+//! the same way against the domain's parser.
 
 use actix_web::test::TestRequest;
 use regex::Regex;
@@ -204,6 +205,64 @@ async fn documented_text_patterns_match_the_server(store: Store) {
                     reply.body
                 );
             }
+        }
+    }
+}
+
+/// Asset names: every place the document gives a name rule (the upload's query parameter and form
+/// field, the change of an asset) accepts exactly what `AssetName` does, which the service parses
+/// every name with.
+#[test]
+fn documented_asset_name_rule_is_the_servers() {
+    let spec = serde_json::to_value(relman_http::openapi()).unwrap();
+    let upload = &spec["paths"]["/api/v1/releases/{id}/assets"]["post"];
+    let query = upload["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "name")
+        .unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let documented = [
+        ("query name", &query["schema"]),
+        (
+            "form name",
+            &schemas["AssetUploadForm"]["properties"]["name"],
+        ),
+        (
+            "change name",
+            &schemas["UpdateAssetRequest"]["properties"]["name"],
+        ),
+    ];
+    let longest = "a".repeat(255);
+    let too_long = "a".repeat(256);
+    let samples = [
+        "relman-linux-amd64.tar.gz",
+        "SHA256SUMS",
+        "c++.zip",
+        "_build",
+        "-x",
+        "a.",
+        longest.as_str(),
+        too_long.as_str(),
+        "",
+        ".hidden",
+        "..",
+        "a/b",
+        "a b",
+        "naïve",
+        "a\nb",
+        "x%2Fy",
+    ];
+    for (place, schema) in documented {
+        let pattern = Regex::new(schema["pattern"].as_str().unwrap()).unwrap();
+        let min = usize::try_from(schema["minLength"].as_u64().unwrap()).unwrap();
+        let max = usize::try_from(schema["maxLength"].as_u64().unwrap()).unwrap();
+        for sample in samples {
+            let by_document =
+                pattern.is_match(sample) && (min..=max).contains(&sample.chars().count());
+            let by_server = sample.parse::<relman_domain::AssetName>().is_ok();
+            assert_eq!(by_document, by_server, "{place}: {sample:?}");
         }
     }
 }
