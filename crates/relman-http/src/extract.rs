@@ -107,8 +107,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     })?;
     de.end().map_err(invalid)?;
-    // serde also builds structs from arrays; every request body of this API is an object.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    // serde also builds structs from arrays; every request body of this API is an object, or
+    // `null` where the target takes it (an optional body: other targets already refused it).
+    if !matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'n')
+    ) {
         return Err(ApiError::validation(vec![FieldProblem {
             field: "body".into(),
             message: "must be a JSON object".into(),
@@ -183,8 +187,9 @@ fn walk_strings(value: &serde_json::Value, path: &mut String, problems: &mut Vec
 }
 
 /// A JSON body that may be absent: no body at all (no `Content-Length`, or `0`, and no
-/// `Transfer-Encoding`) is `None`; any body present is read exactly as [`JsonBody`] reads it, so
-/// a malformed optional body is still an error rather than silently ignored.
+/// `Transfer-Encoding`) and a body of JSON `null` are `None`, as the document's `oneOf` of `null`
+/// and the request schema says; any other body is read exactly as [`JsonBody`] reads it, so a
+/// malformed optional body is still an error rather than silently ignored.
 #[derive(Debug)]
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
@@ -202,8 +207,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
         if empty {
             return Box::pin(std::future::ready(Ok(Self(None))));
         }
-        let body = JsonBody::<T>::from_request(req, payload);
-        Box::pin(async move { body.await.map(|JsonBody(v)| Self(Some(v))) })
+        let body = JsonBody::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|JsonBody(v)| Self(v)) })
     }
 }
 
@@ -308,11 +313,48 @@ mod tests {
         }
     }
 
+    #[actix_web::test]
+    async fn an_optional_body_may_be_absent_or_null_but_not_malformed() {
+        use actix_web::{App, HttpResponse, test, web};
+        let app = test::init_service(App::new().route(
+            "/",
+            web::post().to(
+                |OptionalJsonBody(body): OptionalJsonBody<Sample>| async move {
+                    HttpResponse::Ok().body(if body.is_some() { "some" } else { "none" })
+                },
+            ),
+        ))
+        .await;
+        for (body, status, answer) in [
+            (None, 200, "none"),
+            (Some("null"), 200, "none"),
+            (Some(" null "), 200, "none"),
+            (Some(r#"{"name": "a"}"#), 200, "some"),
+            (Some(r#"{"name": null}"#), 400, ""),
+            (Some("nul"), 400, ""),
+            (Some("[]"), 400, ""),
+        ] {
+            let mut req = test::TestRequest::post().uri("/");
+            if let Some(body) = body {
+                req = req
+                    .insert_header((header::CONTENT_TYPE, "application/json"))
+                    .set_payload(body);
+            }
+            let res = test::call_service(&app, req.to_request()).await;
+            assert_eq!(res.status().as_u16(), status, "{body:?}");
+            let got = test::read_body(res).await;
+            if status == 200 {
+                assert_eq!(got, answer.as_bytes(), "{body:?}");
+            }
+        }
+    }
+
     #[test]
     fn json_errors_name_the_field() {
         let cases = [
             (r#"{"name": 1}"#, "validation_failed", Some("name")),
             (r#"{}"#, "validation_failed", Some("name")),
+            ("null", "validation_failed", Some("body")),
             (
                 r#"{"name": "a", "count": -1}"#,
                 "validation_failed",

@@ -646,6 +646,11 @@ async fn nothing_a_client_sends_is_a_500(store: Store) {
     ];
     for (method, path) in routes {
         for body in bodies {
+            // A deprecation's body is optional, and the document allows `null` for it: that is no
+            // body, not a hostile one (the extractor's own test covers it).
+            if body == "null" && path.ends_with("/deprecate") {
+                continue;
+            }
             let r = send(
                 &app,
                 req(method.clone(), path, None)
