@@ -124,24 +124,22 @@ impl RouteTable {
 
     /// The methods `path` accepts, or `None` when no template matches it.
     pub fn allowed(&self, path: &str) -> Option<&[&'static str]> {
-        let (parts, count) = split(path)?;
-        let parts = &parts[..count];
-        self.routes
-            .iter()
-            .filter(|r| r.matches(parts))
-            .max_by_key(|r| r.literal)
-            .map(|r| r.methods.as_slice())
+        self.best(path, None).map(|r| r.methods.as_slice())
     }
 
     /// The path template of the operation that serves `method` on `path`, if any.
     pub fn template(&self, method: &str, path: &str) -> Option<&Arc<str>> {
+        self.best(path, Some(method)).map(|r| &r.template)
+    }
+
+    /// The most literal route matching `path` (and serving `method`, when given).
+    fn best(&self, path: &str, method: Option<&str>) -> Option<&Route> {
         let (parts, count) = split(path)?;
         let parts = &parts[..count];
         self.routes
             .iter()
-            .filter(|r| r.methods.contains(&method) && r.matches(parts))
+            .filter(|r| method.is_none_or(|m| r.methods.contains(&m)) && r.matches(parts))
             .max_by_key(|r| r.literal)
-            .map(|r| &r.template)
     }
 }
 

@@ -10,9 +10,10 @@ use actix_web::{Error, web};
 use crate::metrics::{Metrics, UNMATCHED_ROUTE};
 use crate::route_table::matched_template;
 
-/// Middleware: records each request's method, route template (from the [`crate::route_table::RouteTable`], so
-/// `/api/v1/releases/{id}` and never the raw path) and status, with its latency. Wraps the
-/// access middleware, so refusals (401, 403, 429) and unmatched paths (404, 405) count too.
+/// Middleware: records each request's method, route template (from the
+/// [`crate::route_table::RouteTable`], so `/api/v1/releases/{id}` and never the raw path) and
+/// status, with its latency. Wraps the access middleware, so refusals (401, 403, 429) and
+/// unmatched paths (404, 405) count too.
 pub async fn track(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
